@@ -1,0 +1,207 @@
+/**
+ * The EM loop, written once for every covariance type and kernel. It is a
+ * generator: `fit` drains it, and an interactive page can step it.
+ *
+ * Each iteration is an M-step from the statistics of the previous E-step,
+ * then a fused E-step at the new parameters, which gives both the new mean
+ * log-likelihood and the statistics for the next M-step. So `maxIterations`
+ * M-steps take `maxIterations + 1` passes over the data, and the reported
+ * log-likelihood always belongs to the returned parameters (unlike
+ * scikit-learn's `lower_bound_`, which lags one step behind).
+ *
+ * Reference: Dempster, Laird & Rubin (1977) JRSS-B 39:1–38; Bishop (2006) §9.2.
+ */
+import { covarianceModels, maximize, pack, type MixtureParameters } from './covariance/index.js';
+import { MixemError } from './errors.js';
+import {
+  createStatistics,
+  type Kernel,
+  type LoadedData,
+  type PackedParameters,
+  type SufficientStatistics,
+} from './kernels/kernel.js';
+import type { Random } from './random.js';
+import type { IterationInfo, Recovery } from './types.js';
+
+/** Everything one EM run needs besides its start. */
+export interface RunContext {
+  readonly kernel: Kernel;
+  readonly data: LoadedData;
+  /** Σ of row weights (n when unweighted). */
+  readonly totalWeight: number;
+  readonly regularization: number;
+  readonly tolerance: number;
+  readonly maxIterations: number;
+  readonly restart: number;
+  readonly restarts: number;
+  /** The data's covariance (d×d, regularized): the shape a re-seeded component starts with. */
+  readonly globalCovariance: Float64Array;
+  readonly rng: Random;
+}
+
+/** The outcome of one EM run. */
+export interface RunResult {
+  readonly params: MixtureParameters;
+  readonly packed: PackedParameters;
+  /** Mean log-likelihood at the start and after each iteration (length iterations + 1). */
+  readonly history: number[];
+  readonly iterations: number;
+  readonly converged: boolean;
+  readonly recoveries: Recovery[];
+  readonly warnings: string[];
+}
+
+/** A component whose soft count is below this fraction of an average row is empty. */
+const EMPTY_FRACTION = 1e-3;
+/** Re-seeds allowed per component and run before a collapse is reported as an error. */
+const RESEEDS_PER_COMPONENT = 3;
+
+/**
+ * Runs EM from `start`. Yields progress after every iteration; the caller
+ * stops the run early by calling `return()` on the generator or by passing
+ * `true` to `next()`.
+ *
+ * @throws MixemError `degenerate-component` when a collapsed component cannot be
+ *   recovered, `numeric-overflow` when the likelihood is not finite.
+ */
+export function* expectationMaximization(
+  start: MixtureParameters,
+  ctx: RunContext,
+): Generator<IterationInfo, RunResult, boolean | undefined> {
+  const { kernel, data, totalWeight } = ctx;
+  const model = covarianceModels[start.covariance];
+  const stats = createStatistics(model.kernelShape, start.k, start.d);
+  const recoveries: Recovery[] = [];
+  const warnings: string[] = [];
+  const emptyThreshold = (EMPTY_FRACTION * totalWeight) / data.matrix.rows;
+
+  let params = start;
+  let packed = settle(params, null, 0, ctx, recoveries, warnings, emptyThreshold);
+  let logLikelihood = meanLogLikelihood(kernel, data, packed, stats, totalWeight, 0);
+  const history = [logLikelihood];
+  let converged = false;
+  let iteration = 0;
+
+  while (iteration < ctx.maxIterations) {
+    iteration++;
+    const recoveredBefore = recoveries.length;
+    params = maximize(stats, params, ctx.regularization);
+    packed = settle(params, stats, iteration, ctx, recoveries, warnings, emptyThreshold);
+    const next = meanLogLikelihood(kernel, data, packed, stats, totalWeight, iteration);
+    const change = next - logLikelihood;
+    logLikelihood = next;
+    history.push(next);
+    const stop = yield { restart: ctx.restart, restarts: ctx.restarts, iteration, logLikelihood: next, change };
+    if (stop === true) break;
+    // A re-seeded iteration may lower the likelihood; never call that convergence.
+    if (recoveries.length === recoveredBefore && Math.abs(change) < ctx.tolerance) {
+      converged = true;
+      break;
+    }
+  }
+  return { params, packed, history, iterations: iteration, converged, recoveries, warnings };
+}
+
+/** One E-step; returns the mean log-likelihood, or throws if it is not finite. */
+function meanLogLikelihood(
+  kernel: Kernel,
+  data: LoadedData,
+  packed: PackedParameters,
+  stats: SufficientStatistics,
+  totalWeight: number,
+  iteration: number,
+): number {
+  const mean = kernel.eStep(data, packed, stats) / totalWeight;
+  if (!Number.isFinite(mean)) {
+    let largest = 0;
+    for (const v of data.matrix.data) largest = Math.max(largest, Math.abs(v));
+    throw new MixemError(
+      'numeric-overflow',
+      `the log-likelihood became ${mean} at iteration ${iteration}: squared distances overflow double precision ` +
+        `(largest |value| is ${largest.toExponential(3)}); rescale or standardize the data`,
+    );
+  }
+  return mean;
+}
+
+/**
+ * Packs parameters for the kernel, first re-seeding every component that is
+ * empty or whose covariance is not positive definite: its mean moves to the
+ * worst-explained row (then to random rows), its covariance becomes the
+ * data's, and its weight at least 1/k. Mutates `params` in place.
+ */
+function settle(
+  params: MixtureParameters,
+  stats: SufficientStatistics | null,
+  iteration: number,
+  ctx: RunContext,
+  recoveries: Recovery[],
+  warnings: string[],
+  emptyThreshold: number,
+): PackedParameters {
+  const { k, d, covariance } = params;
+  const model = covarianceModels[covariance];
+  const x = ctx.data.matrix.data;
+  const n = ctx.data.matrix.rows;
+  let attempt = pack(params);
+  const degenerate = new Map<number, Recovery['reason']>();
+  for (const m of attempt.failed) degenerate.set(m, 'singular-covariance');
+  if (stats !== null) {
+    for (let m = 0; m < k; m++) {
+      if (stats.counts[m] < emptyThreshold && !degenerate.has(m)) degenerate.set(m, 'empty');
+    }
+  }
+  if (degenerate.size === 0 && attempt.packed) return attempt.packed;
+
+  if (covariance === 'tied' && attempt.failed.length > 0) {
+    throw degenerateError(
+      'the shared (tied) covariance is not positive definite',
+      ctx.regularization,
+      'the data lie on a lower-dimensional subspace',
+    );
+  }
+  let usedWorst = false;
+  for (const [m, reason] of degenerate) {
+    const softCount = stats === null ? 0 : stats.counts[m];
+    const previous = recoveries.filter((r) => r.restart === ctx.restart && r.component === m).length;
+    if (previous >= RESEEDS_PER_COMPONENT) {
+      if (reason === 'empty') {
+        if (!warnings.some((w) => w.startsWith(`component ${m} `))) {
+          warnings.push(`component ${m} stayed empty after ${previous} re-seeds; fewer components may fit the data as well`);
+        }
+        continue;
+      }
+      throw degenerateError(
+        `component ${m} collapsed (soft count ${softCount.toPrecision(3)}) and its covariance stayed singular after ${previous} re-seeds`,
+        ctx.regularization,
+        'the component sits on too few distinct points',
+      );
+    }
+    const row = !usedWorst && stats !== null && stats.worstRow >= 0 ? stats.worstRow : ctx.rng.integer(n);
+    usedWorst = true;
+    params.means.set(x.subarray(row * d, (row + 1) * d), m * d);
+    model.assign(params.covariances, m, k, d, ctx.globalCovariance);
+    params.weights[m] = Math.max(params.weights[m], 1 / k);
+    recoveries.push({ restart: ctx.restart, iteration, component: m, reason, softCount, row });
+  }
+  let sum = 0;
+  for (let m = 0; m < k; m++) sum += params.weights[m];
+  for (let m = 0; m < k; m++) params.weights[m] /= sum;
+  attempt = pack(params);
+  if (!attempt.packed) {
+    throw degenerateError(
+      `component ${attempt.failed[0]} has a singular covariance even after re-seeding it with the data's covariance`,
+      ctx.regularization,
+      'a feature is constant or the features are collinear',
+    );
+  }
+  return attempt.packed;
+}
+
+function degenerateError(what: string, regularization: number, cause: string): MixemError {
+  return new MixemError(
+    'degenerate-component',
+    `${what}; likely cause: ${cause}. Remedies: use fewer components, raise regularization ` +
+      `(now ${regularization}), or standardize the data`,
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * `fit`: validation at the boundary, restarts, and the choice of the best run.
+ */
+import { expectationMaximization, type RunContext, type RunResult } from './em.js';
+import { MixemError } from './errors.js';
+import { dataCovariance, initialParameters, parseStart, type ParsedStart } from './init.js';
+import { referenceKernel } from './kernels/reference.js';
+import { toMatrix } from './matrix.js';
+import { GaussianMixture, type FitSettings } from './model.js';
+import { resolveOptions, resolveSampleWeights, type FitOptions } from './options.js';
+import { Random } from './random.js';
+import type { DataInput } from './types.js';
+
+/**
+ * Fits a Gaussian mixture by Expectation–Maximization.
+ *
+ * Each restart draws a start (k-means by default), then alternates M-steps and
+ * fused E-steps until the mean log-likelihood changes by less than
+ * `tolerance` or `maxIterations` M-steps are done. The run with the highest
+ * final log-likelihood is kept. The same options and seed give a bit-identical model.
+ *
+ * @param data n×d rows: `number[][]`, or `{ rows, cols, data }` with a row-major array.
+ * @param options see {@link FitOptions}; `components` is required.
+ * @returns an immutable {@link GaussianMixture}.
+ * @throws MixemError `invalid-data`, `invalid-option`, `invalid-start`,
+ *   `degenerate-component` or `numeric-overflow`, each with a message naming the cause.
+ * @see Bishop, Pattern Recognition and Machine Learning (2006), §9.2.
+ * @example
+ * ```ts
+ * import { fit } from 'mixem';
+ * const model = fit([[1, 2], [1.1, 2.1], [8, 9], [8.2, 9.1]], { components: 2, seed: 7 });
+ * model.weights;        // [0.5, 0.5]
+ * model.logLikelihood;  // mean log-likelihood per row
+ * ```
+ */
+export function fit(data: DataInput, options: FitOptions): GaussianMixture {
+  const opts = resolveOptions(options);
+  const matrix = toMatrix(data);
+  const weights = resolveSampleWeights(opts.sampleWeights, matrix.rows);
+  const k = opts.components;
+  let usableRows = matrix.rows;
+  let totalWeight = matrix.rows;
+  if (weights !== null) {
+    usableRows = 0;
+    totalWeight = 0;
+    for (const w of weights) {
+      if (w > 0) usableRows++;
+      totalWeight += w;
+    }
+  }
+  if (k > usableRows) {
+    throw new MixemError(
+      'invalid-data',
+      `components (${k}) is larger than the number of rows${weights === null ? '' : ' with a positive weight'} (${usableRows}); use at most ${usableRows} components`,
+    );
+  }
+  const start: ParsedStart = opts.start === undefined ? {} : parseStart(opts.start, k, matrix.cols, opts.covariance);
+  const globalCovariance = dataCovariance(matrix, weights, opts.regularization);
+  const rng = new Random(opts.seed);
+  const loaded = referenceKernel.load(matrix, weights);
+
+  let best: RunResult | null = null;
+  let stopped = false;
+  for (let restart = 0; restart < opts.restarts && !stopped; restart++) {
+    const initial = initialParameters(matrix, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng);
+    const ctx: RunContext = {
+      kernel: referenceKernel,
+      data: loaded,
+      totalWeight,
+      regularization: opts.regularization,
+      tolerance: opts.tolerance,
+      maxIterations: opts.maxIterations,
+      restart,
+      restarts: opts.restarts,
+      globalCovariance,
+      rng,
+    };
+    const run = expectationMaximization(initial, ctx);
+    let step = run.next();
+    while (!step.done) {
+      if (opts.onIteration?.(step.value) === false) stopped = true;
+      step = run.next(stopped);
+    }
+    const result = step.value;
+    if (best === null || result.history[result.history.length - 1] > best.history[best.history.length - 1]) best = result;
+  }
+  const kept = best!;
+  const warnings = [...kept.warnings];
+  if (stopped) warnings.push('the fit was stopped by onIteration before it converged');
+  else if (!kept.converged && opts.maxIterations > 0) {
+    warnings.push(
+      `did not converge in ${opts.maxIterations} iterations (last change of the mean log-likelihood ${lastChange(kept.history).toExponential(2)}, tolerance ${opts.tolerance}); raise maxIterations or tolerance`,
+    );
+  }
+  const settings: FitSettings = {
+    components: k,
+    covariance: opts.covariance,
+    init: opts.init,
+    start: opts.start === undefined ? null : 'explicit',
+    restarts: opts.restarts,
+    maxIterations: opts.maxIterations,
+    tolerance: opts.tolerance,
+    regularization: opts.regularization,
+    seed: opts.seed,
+    weighted: weights !== null,
+  };
+  return new GaussianMixture(kept.params, {
+    converged: kept.converged && !stopped,
+    iterations: kept.iterations,
+    logLikelihood: kept.history[kept.history.length - 1],
+    history: kept.history,
+    warnings,
+    recoveries: kept.recoveries,
+    settings,
+  });
+}
+
+function lastChange(history: number[]): number {
+  return history.length < 2 ? 0 : history[history.length - 1] - history[history.length - 2];
+}

@@ -1,0 +1,26 @@
+/**
+ * mixem: Gaussian mixture models fitted by Expectation–Maximization.
+ * This file is the public API; it only re-exports.
+ */
+export { fit } from './fit.js';
+export type { FitOptions, StartSource } from './options.js';
+export { GaussianMixture, MODEL_FORMAT, MODEL_VERSION } from './model.js';
+export type { FitDiagnostics, FitSettings, ModelFile, SampleResult, ScoreOptions } from './model.js';
+export { loadModel } from './serialize.js';
+export { kmeans } from './kmeans.js';
+export type { KMeansOptions, KMeansResult } from './kmeans.js';
+export { MixemError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { toMatrix, matrixRows } from './matrix.js';
+export { Random } from './random.js';
+export { COVARIANCE_TYPES, INIT_METHODS } from './types.js';
+export type {
+  Covariances,
+  CovarianceType,
+  DataInput,
+  InitMethod,
+  IterationInfo,
+  Matrix,
+  Recovery,
+  StartParameters,
+} from './types.js';

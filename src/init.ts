@@ -1,0 +1,234 @@
+/**
+ * Start parameters: from an init method (k-means, k-means++, random
+ * responsibilities, random rows), from explicit user parameters, or both.
+ *
+ * Symbols: n rows, d features, k components, i a row, j a feature, m a component.
+ */
+import { covarianceModels, maximize, pack, type MixtureParameters } from './covariance/index.js';
+import { readMatrix, readVector } from './covariance/shapes.js';
+import { createStatistics } from './kernels/kernel.js';
+import { assignNearest, kmeansPlusPlus, lloyd, randomRows } from './kmeans.js';
+import { MixemError, show } from './errors.js';
+import type { StartSource } from './options.js';
+import type { Random } from './random.js';
+import type { CovarianceType, InitMethod, Matrix } from './types.js';
+
+/** Explicit start parts, checked and flattened; absent parts are undefined. */
+export interface ParsedStart {
+  readonly weights?: Float64Array;
+  readonly means?: Float64Array;
+  readonly covariances?: Float64Array;
+}
+
+/**
+ * Checks explicit start parameters against K, D and the covariance type, as
+ * scikit-learn does: shapes, weights in [0, 1] summing to 1 within 1e-8, and
+ * positive-definite covariances.
+ * @throws MixemError `invalid-start` naming the part at fault.
+ */
+export function parseStart(start: StartSource, k: number, d: number, covariance: CovarianceType): ParsedStart {
+  const fail = (message: string): never => {
+    throw new MixemError('invalid-start', `start ${message}`);
+  };
+  if (start.covariance !== undefined && start.covariance !== covariance) {
+    fail(`has covariance ${show(start.covariance)} but the fit asks for ${show(covariance)}; fit with covariance: ${show(start.covariance)} or give a start of that type`);
+  }
+  let weights: Float64Array | undefined;
+  let means: Float64Array | undefined;
+  let covariances: Float64Array | undefined;
+  if (start.weights !== undefined) {
+    weights = new Float64Array(k);
+    const problem = readVector(start.weights, k, 'weights', weights, 0);
+    if (problem) fail(problem);
+    let sum = 0;
+    for (let m = 0; m < k; m++) {
+      if (weights[m] < 0 || weights[m] > 1) fail(`weights[${m}] is ${weights[m]}; weights must lie in [0, 1]`);
+      sum += weights[m];
+    }
+    if (Math.abs(sum - 1) > 1e-8) fail(`weights sum to ${sum}; they must sum to 1`);
+  }
+  if (start.means !== undefined) {
+    means = new Float64Array(k * d);
+    const problem = readMatrix(start.means, k, d, 'means', means, 0);
+    if (problem) fail(problem);
+  }
+  if (start.covariances !== undefined) {
+    const parsed = covarianceModels[covariance].fromNested(start.covariances, k, d);
+    if (typeof parsed === 'string') fail(parsed);
+    covariances = parsed as Float64Array;
+    const check = pack({ covariance, k, d, weights: new Float64Array(k).fill(1 / k), means: new Float64Array(k * d), covariances });
+    if (check.failed.length > 0) {
+      const which = covariance === 'tied' ? 'the tied covariance' : `covariances[${check.failed[0]}]`;
+      fail(`${which} is not positive definite`);
+    }
+  }
+  return { weights, means, covariances };
+}
+
+/**
+ * The weighted covariance of the whole data (d×d, two-pass), plus
+ * `regularization` on the diagonal. Used to re-seed collapsed components.
+ */
+export function dataCovariance(matrix: Matrix, weights: Float64Array | null, regularization: number): Float64Array {
+  const { rows: n, cols: d, data: x } = matrix;
+  const mean = new Float64Array(d);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights === null ? 1 : weights[i];
+    total += w;
+    for (let j = 0; j < d; j++) mean[j] += w * x[i * d + j];
+  }
+  for (let j = 0; j < d; j++) mean[j] /= total;
+  const cov = new Float64Array(d * d);
+  const diff = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const w = weights === null ? 1 : weights[i];
+    for (let j = 0; j < d; j++) diff[j] = x[i * d + j] - mean[j];
+    for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) cov[a * d + b] += w * diff[a] * diff[b];
+  }
+  for (let a = 0; a < d; a++) {
+    for (let b = 0; b <= a; b++) {
+      cov[a * d + b] /= total;
+      cov[b * d + a] = cov[a * d + b];
+    }
+    cov[a * d + a] += regularization;
+  }
+  return cov;
+}
+
+/**
+ * Parameters estimated from responsibilities (n×k, row-major): one pass for the
+ * means, one for the centred scatter, then the common M-step. A component with
+ * no rows is placed at a random row with the data's covariance.
+ */
+export function parametersFromResponsibilities(
+  matrix: Matrix,
+  weights: Float64Array | null,
+  resp: Float64Array,
+  k: number,
+  covariance: CovarianceType,
+  regularization: number,
+  globalCovariance: Float64Array,
+  rng: Random,
+): MixtureParameters {
+  const { rows: n, cols: d, data: x } = matrix;
+  const model = covarianceModels[covariance];
+  const counts = new Float64Array(k);
+  const means = new Float64Array(k * d);
+  for (let i = 0; i < n; i++) {
+    const w = weights === null ? 1 : weights[i];
+    for (let m = 0; m < k; m++) {
+      const r = w * resp[i * k + m];
+      counts[m] += r;
+      for (let j = 0; j < d; j++) means[m * d + j] += r * x[i * d + j];
+    }
+  }
+  const empty: number[] = [];
+  for (let m = 0; m < k; m++) {
+    if (counts[m] > 0) {
+      for (let j = 0; j < d; j++) means[m * d + j] /= counts[m];
+    } else {
+      empty.push(m);
+      const row = rng.integer(n);
+      means.set(x.subarray(row * d, (row + 1) * d), m * d);
+    }
+  }
+  const stats = createStatistics(model.kernelShape, k, d);
+  const full = model.kernelShape === 'full';
+  for (let i = 0; i < n; i++) {
+    const w = weights === null ? 1 : weights[i];
+    for (let m = 0; m < k; m++) {
+      const r = w * resp[i * k + m];
+      if (r === 0) continue;
+      stats.counts[m] += r;
+      for (let a = 0; a < d; a++) {
+        const da = x[i * d + a] - means[m * d + a];
+        stats.first[m * d + a] += r * da;
+        if (full) {
+          for (let b = 0; b < d; b++) stats.second[m * d * d + a * d + b] += r * da * (x[i * d + b] - means[m * d + b]);
+        } else {
+          stats.second[m * d + a] += r * da * da;
+        }
+      }
+    }
+  }
+  const params = maximize(stats, { covariance, k, d, weights: new Float64Array(k), means, covariances: new Float64Array(0) }, regularization);
+  if (empty.length > 0) {
+    for (const m of empty) {
+      model.assign(params.covariances, m, k, d, globalCovariance);
+      params.weights[m] = 1 / k;
+    }
+    normalize(params.weights);
+  }
+  return params;
+}
+
+/** Divides by the sum, in place. */
+function normalize(values: Float64Array): void {
+  let sum = 0;
+  for (let q = 0; q < values.length; q++) sum += values[q];
+  for (let q = 0; q < values.length; q++) values[q] /= sum;
+}
+
+/** Responsibilities from the init method: one-hot labels, or random rows normalized to sum 1. */
+function initialResponsibilities(
+  method: InitMethod,
+  matrix: Matrix,
+  weights: Float64Array | null,
+  k: number,
+  rng: Random,
+): Float64Array {
+  const n = matrix.rows;
+  const resp = new Float64Array(n * k);
+  if (method === 'random') {
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let m = 0; m < k; m++) {
+        resp[i * k + m] = rng.uniform();
+        sum += resp[i * k + m];
+      }
+      for (let m = 0; m < k; m++) resp[i * k + m] /= sum;
+    }
+    return resp;
+  }
+  const centers = method === 'random-from-data' ? randomRows(matrix, k, rng) : kmeansPlusPlus(matrix, weights, k, rng);
+  let labels: Int32Array = new Int32Array(n);
+  if (method === 'kmeans') {
+    labels = lloyd(matrix, weights, centers, k, 300, 1e-4).labels;
+  } else {
+    assignNearest(matrix, weights, centers, k, labels, new Float64Array(n));
+  }
+  for (let i = 0; i < n; i++) resp[i * k + labels[i]] = 1;
+  return resp;
+}
+
+/**
+ * Start parameters for one EM run: the explicit parts of `start`, and the rest
+ * estimated from the init method's responsibilities.
+ */
+export function initialParameters(
+  matrix: Matrix,
+  weights: Float64Array | null,
+  k: number,
+  covariance: CovarianceType,
+  method: InitMethod,
+  start: ParsedStart,
+  regularization: number,
+  globalCovariance: Float64Array,
+  rng: Random,
+): MixtureParameters {
+  const d = matrix.cols;
+  if (start.weights && start.means && start.covariances) {
+    return { covariance, k, d, weights: start.weights.slice(), means: start.means.slice(), covariances: start.covariances.slice() };
+  }
+  const resp = initialResponsibilities(method, matrix, weights, k, rng);
+  const estimated = parametersFromResponsibilities(matrix, weights, resp, k, covariance, regularization, globalCovariance, rng);
+  return {
+    covariance,
+    k,
+    d,
+    weights: start.weights ? start.weights.slice() : estimated.weights,
+    means: start.means ? start.means.slice() : estimated.means,
+    covariances: start.covariances ? start.covariances.slice() : estimated.covariances,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The kernel interface: the one pass over the data that EM spends its time in.
+ *
+ * Symbols used in kernels: n rows, d features, k components, i a row, j a feature.
+ *
+ * A kernel evaluates, for every row i and component k,
+ *   log π_k + log N(x_i | μ_k, Σ_k) = log π_k − d/2·log 2π + log|F_k| − ½‖F_k (x_i − μ_k)‖²,
+ * where F_k is the inverse of the Cholesky factor of Σ_k (so the precision is
+ * F_kᵀF_k), then a log-sum-exp over k, and (in `eStep`) accumulates the
+ * sufficient statistics around the current means. Rows are processed in blocks
+ * of {@link BLOCK_ROWS}; each block's statistics are summed on their own and
+ * then added to the totals in block order, so any implementation that keeps
+ * that order (threads, WebAssembly) gives bit-identical results.
+ */
+import type { Matrix } from '../types.js';
+
+/** Rows per block: the unit of work and of summation order. */
+export const BLOCK_ROWS = 256;
+
+/**
+ * Parameters in the form kernels use.
+ * - `full`: `factors` holds k lower-triangular d×d matrices F_k = L_k⁻¹ (row-major).
+ * - `diag`: `factors` holds k×d inverse standard deviations.
+ * Tied and spherical models are packed as full and diag with repeated factors.
+ */
+export interface PackedParameters {
+  readonly shape: 'full' | 'diag';
+  readonly k: number;
+  readonly d: number;
+  /** k log mixing weights. */
+  readonly logWeights: Float64Array;
+  /** k×d means. */
+  readonly means: Float64Array;
+  /** See the interface's description. */
+  readonly factors: Float64Array;
+  /** k values of −d/2·log 2π + log|F_k|. */
+  readonly logNormalizers: Float64Array;
+}
+
+/**
+ * Sufficient statistics of one E-step, accumulated around the means μ_k that
+ * produced them (so the centred second moments never cancel catastrophically):
+ * with w_i the row weight and r_ik the responsibility,
+ * `counts[k]` = Σ w r, `first[k·d + j]` = Σ w r (x − μ_k)_j and
+ * `second` = Σ w r (x − μ_k)(x − μ_k)ᵀ (full: k d×d symmetric matrices; diag: k×d).
+ */
+export interface SufficientStatistics {
+  readonly shape: 'full' | 'diag';
+  readonly k: number;
+  readonly d: number;
+  readonly counts: Float64Array;
+  readonly first: Float64Array;
+  readonly second: Float64Array;
+  /** Σ_i w_i log p(x_i). */
+  logLikelihood: number;
+  /** The row with the lowest log density (−1 if none): where a collapsed component is re-seeded. */
+  worstRow: number;
+}
+
+/** Allocates zeroed statistics for the given shape. */
+export function createStatistics(shape: 'full' | 'diag', k: number, d: number): SufficientStatistics {
+  return {
+    shape,
+    k,
+    d,
+    counts: new Float64Array(k),
+    first: new Float64Array(k * d),
+    second: new Float64Array(shape === 'full' ? k * d * d : k * d),
+    logLikelihood: 0,
+    worstRow: -1,
+  };
+}
+
+/** Data loaded into a kernel, with optional per-row weights. */
+export interface LoadedData {
+  readonly matrix: Matrix;
+  /** Per-row weights, or null for all ones. */
+  readonly weights: Float64Array | null;
+}
+
+/** Per-row outputs that `evaluate` fills when they are present. */
+export interface EvaluationOutputs {
+  /** n values of log p(x_i). */
+  logDensity?: Float64Array;
+  /** n most probable components. */
+  labels?: Int32Array;
+  /** n×k responsibilities, row-major. */
+  responsibilities?: Float64Array;
+}
+
+/** What every kernel implementation provides. */
+export interface Kernel {
+  /** Prepares data for repeated passes (a WebAssembly kernel copies it once here). */
+  load(matrix: Matrix, weights: Float64Array | null): LoadedData;
+  /** One fused E-step: fills `stats` (zeroing it first) and returns Σ w log p. */
+  eStep(data: LoadedData, params: PackedParameters, stats: SufficientStatistics): number;
+  /** Per-row log densities, labels and responsibilities, for prediction and scoring. */
+  evaluate(data: LoadedData, params: PackedParameters, out: EvaluationOutputs): void;
+}

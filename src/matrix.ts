@@ -1,0 +1,93 @@
+/**
+ * Conversion of user data to a contiguous row-major Float64Array, once, at
+ * the boundary, with checks that name the offending row and column.
+ */
+import { MixemError, show } from './errors.js';
+import type { DataInput, Matrix } from './types.js';
+
+/**
+ * Converts `number[][]` or `{ rows, cols, data }` to a {@link Matrix}, checking
+ * the shape and that every value is finite. A Float64Array of the right length
+ * is used as is (never modified); anything else is copied.
+ *
+ * @param name what to call the input in error messages (default "data").
+ * @throws MixemError `invalid-data` naming the row and column at fault.
+ */
+export function toMatrix(input: DataInput, name = 'data'): Matrix {
+  if (input === null || typeof input !== 'object') {
+    throw new MixemError('invalid-data', `${name} must be an array of rows or { rows, cols, data }; got ${show(input)}`);
+  }
+  let matrix: Matrix;
+  if (Array.isArray(input)) {
+    const rows = input.length;
+    if (rows === 0) throw new MixemError('invalid-data', `${name} has no rows`);
+    const first = input[0];
+    if (!Array.isArray(first) && !ArrayBuffer.isView(first)) {
+      throw new MixemError('invalid-data', `${name}[0] must be an array of numbers; got ${show(first)}`);
+    }
+    const cols = (first as ArrayLike<number>).length;
+    const values = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const row = input[i] as unknown;
+      if (!Array.isArray(row) && !ArrayBuffer.isView(row)) {
+        throw new MixemError('invalid-data', `${name}[${i}] must be an array of numbers; got ${show(row)}`);
+      }
+      const r = row as ArrayLike<unknown>;
+      if (r.length !== cols) {
+        throw new MixemError(
+          'invalid-data',
+          `${name}[${i}] has ${r.length} values but ${name}[0] has ${cols}: every row needs the same number of columns`,
+        );
+      }
+      for (let j = 0; j < cols; j++) {
+        const v = r[j];
+        if (typeof v !== 'number') {
+          throw new MixemError('invalid-data', `${name}[${i}][${j}] is ${show(v)}, not a number`);
+        }
+        values[i * cols + j] = v;
+      }
+    }
+    matrix = { rows, cols, data: values };
+  } else {
+    const { rows, cols, data } = input as { rows: unknown; cols: unknown; data: unknown };
+    if (!Number.isInteger(rows) || (rows as number) < 0 || !Number.isInteger(cols) || (cols as number) < 0) {
+      throw new MixemError('invalid-data', `${name}.rows and ${name}.cols must be non-negative integers; got ${show(rows)} and ${show(cols)}`);
+    }
+    if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
+      throw new MixemError('invalid-data', `${name}.data must be an array or typed array of numbers; got ${show(data)}`);
+    }
+    const values = data as ArrayLike<number>;
+    const r = rows as number;
+    const c = cols as number;
+    if (values.length !== r * c) {
+      throw new MixemError('invalid-data', `${name}.data has ${values.length} values, but rows × cols = ${r} × ${c} = ${r * c}`);
+    }
+    if (r === 0) throw new MixemError('invalid-data', `${name} has no rows`);
+    matrix = { rows: r, cols: c, data: values instanceof Float64Array ? values : Float64Array.from(values) };
+  }
+  if (matrix.cols === 0) throw new MixemError('invalid-data', `${name} has no columns`);
+  checkFinite(matrix, name);
+  return matrix;
+}
+
+/** Throws `invalid-data` at the first NaN or infinite value. */
+function checkFinite(matrix: Matrix, name: string): void {
+  const { data, cols } = matrix;
+  for (let q = 0; q < data.length; q++) {
+    if (!Number.isFinite(data[q])) {
+      const i = Math.floor(q / cols);
+      const j = q - i * cols;
+      throw new MixemError(
+        'invalid-data',
+        `${name}[${i}][${j}] is ${show(data[q])}: every value must be finite (missing values are not supported yet)`,
+      );
+    }
+  }
+}
+
+/** A matrix's rows as plain arrays. */
+export function matrixRows(matrix: Matrix): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < matrix.rows; i++) out.push(Array.from(matrix.data.subarray(i * matrix.cols, (i + 1) * matrix.cols)));
+  return out;
+}
