@@ -5,7 +5,7 @@
  */
 import { covarianceModels, pack, parameterCount, type MixtureParameters } from './covariance/index.js';
 import { MixemError, show } from './errors.js';
-import type { PackedParameters } from './kernels/kernel.js';
+import { BLOCK_ROWS, type PackedParameters } from './kernels/kernel.js';
 import { referenceKernel } from './kernels/reference.js';
 import { cholesky } from './linalg.js';
 import { toMatrix } from './matrix.js';
@@ -185,13 +185,19 @@ export class GaussianMixture {
   #totalLogLikelihood(data: DataInput, options: ScoreOptions): { total: number; count: number } {
     const logDensity = this.scoreSamples(data);
     const weights = resolveSampleWeights(options.sampleWeights, logDensity.length);
+    // Summed in blocks, in the kernel's order, so score() on the training data equals logLikelihood exactly.
     let total = 0;
     let count = 0;
-    for (let i = 0; i < logDensity.length; i++) {
-      const w = weights === null ? 1 : weights[i];
-      if (w === 0) continue;
-      total += w * logDensity[i];
-      count += w;
+    for (let start = 0; start < logDensity.length; start += BLOCK_ROWS) {
+      const end = Math.min(logDensity.length, start + BLOCK_ROWS);
+      let blockTotal = 0;
+      for (let i = start; i < end; i++) {
+        const w = weights === null ? 1 : weights[i];
+        if (w === 0) continue;
+        blockTotal += w * logDensity[i];
+        count += w;
+      }
+      total += blockTotal;
     }
     return { total, count };
   }
