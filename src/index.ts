@@ -24,3 +24,5 @@ export type {
   Recovery,
   StartParameters,
 } from './types.js';
+export { select } from './select.js';
+export type { Criterion, SelectionEntry, SelectionResult, SelectOptions } from './select.js';

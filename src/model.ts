@@ -216,6 +216,25 @@ export class GaussianMixture {
     return -2 * total + this.parameterCount * Math.log(count);
   }
 
+  /**
+   * Integrated completed likelihood, BIC − 2·Σ log z_i (lower is better), where z_i is
+   * the probability of row i's most probable component: BIC plus a penalty for
+   * overlapping components. Biernacki, Celeux & Govaert (2000) IEEE TPAMI 22(7):719–725;
+   * mclust's `icl` with the sign flipped.
+   */
+  icl(data: DataInput, options: ScoreOptions = {}): number {
+    const proba = this.predictProba(data);
+    const weights = resolveSampleWeights(options.sampleWeights, proba.rows);
+    const k = this.components;
+    let entropy = 0;
+    for (let i = 0; i < proba.rows; i++) {
+      let best = 0;
+      for (let m = 0; m < k; m++) best = Math.max(best, proba.data[i * k + m]);
+      entropy -= (weights === null ? 1 : weights[i]) * Math.log(best);
+    }
+    return this.bic(data, options) + 2 * entropy;
+  }
+
   /** Akaike information criterion, −2·log L + 2p (lower is better). */
   aic(data: DataInput, options: ScoreOptions = {}): number {
     const { total } = this.#totalLogLikelihood(data, options);
