@@ -1,6 +1,7 @@
 /**
  * `fit`: validation at the boundary, restarts, and the choice of the best run.
  */
+import './timers.js';
 import { expectationMaximization, type RunContext, type RunResult } from './em.js';
 import { MixemError } from './errors.js';
 import { dataCovariance, initialParameters, parseStart, type ParsedStart } from './init.js';
@@ -9,7 +10,7 @@ import { toMatrix } from './matrix.js';
 import { GaussianMixture, type FitSettings } from './model.js';
 import { resolveOptions, resolveSampleWeights, type FitOptions } from './options.js';
 import { Random } from './random.js';
-import type { DataInput } from './types.js';
+import type { DataInput, IterationInfo } from './types.js';
 
 /**
  * Fits a Gaussian mixture by Expectation–Maximization.
@@ -34,6 +35,53 @@ import type { DataInput } from './types.js';
  * ```
  */
 export function fit(data: DataInput, options: FitOptions): GaussianMixture {
+  const steps = fitting(data, options);
+  let step = steps.next();
+  while (!step.done) step = steps.next(options.onIteration?.(step.value) === false);
+  return step.value;
+}
+
+/** Options of {@link fitAsync}: those of {@link fit}, plus an abort signal. */
+export interface FitAsyncOptions extends FitOptions {
+  /** Aborting stops the fit after the current iteration and resolves with the best model so far. */
+  signal?: { readonly aborted: boolean };
+}
+
+/**
+ * {@link fit} that yields to the event loop between iterations (at most every
+ * 25 ms), so a page stays responsive and a signal can stop it. The result is
+ * bit-identical to `fit` with the same options.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const model = await fitAsync(data, { components: 3, signal: controller.signal });
+ * ```
+ */
+export async function fitAsync(data: DataInput, options: FitAsyncOptions): Promise<GaussianMixture> {
+  const { signal, ...fitOptions } = options;
+  const steps = fitting(data, fitOptions);
+  let step = steps.next();
+  let last = Date.now();
+  while (!step.done) {
+    let stop = fitOptions.onIteration?.(step.value) === false;
+    if (Date.now() - last >= 25) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      last = Date.now();
+    }
+    if (signal?.aborted) stop = true;
+    step = steps.next(stop);
+  }
+  return step.value;
+}
+
+/**
+ * The fit as a generator: yields after every iteration of every restart, and
+ * returns the model. Passing `true` to `next()` stops the fit; the best
+ * parameters so far are returned, marked not converged. `onIteration` in the
+ * options is not called: the consumer sees every step itself.
+ */
+export function* fitting(data: DataInput, options: FitOptions): Generator<IterationInfo, GaussianMixture, boolean | undefined> {
   const opts = resolveOptions(options);
   const matrix = toMatrix(data);
   const weights = resolveSampleWeights(opts.sampleWeights, matrix.rows);
@@ -78,7 +126,7 @@ export function fit(data: DataInput, options: FitOptions): GaussianMixture {
     const run = expectationMaximization(initial, ctx);
     let step = run.next();
     while (!step.done) {
-      if (opts.onIteration?.(step.value) === false) stopped = true;
+      if ((yield step.value) === true) stopped = true;
       step = run.next(stopped);
     }
     const result = step.value;

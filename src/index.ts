@@ -2,7 +2,8 @@
  * mixem: Gaussian mixture models fitted by Expectation–Maximization.
  * This file is the public API; it only re-exports.
  */
-export { fit } from './fit.js';
+export { fit, fitAsync, fitting } from './fit.js';
+export type { FitAsyncOptions } from './fit.js';
 export type { FitOptions, StartSource } from './options.js';
 export { GaussianMixture, MODEL_FORMAT, MODEL_VERSION } from './model.js';
 export type { FitDiagnostics, FitSettings, ModelFile, SampleResult, ScoreOptions } from './model.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COVARIANCE_TYPES, fit, MixemError } from '../src/index.js';
+import { COVARIANCE_TYPES, fit, fitAsync, MixemError } from '../src/index.js';
 import { dataset, relativeError } from './helpers/fixtures.js';
 import { blobs } from './helpers/generate.js';
 
@@ -160,5 +160,23 @@ describe('fit', () => {
     } catch (error) {
       expect((error as MixemError).code).toBe('degenerate-component');
     }
+  });
+
+  it('fitAsync gives the same model as fit and stops when its signal aborts', async () => {
+    const options = { components: 3, restarts: 2, seed: 5, tolerance: 0, maxIterations: 30 };
+    const synchronous = fit(faithful, options);
+    const asynchronous = await fitAsync(faithful, options);
+    expect(JSON.stringify(asynchronous)).toBe(JSON.stringify(synchronous));
+
+    const controller = new AbortController();
+    const stopped = await fitAsync(faithful, {
+      ...options,
+      signal: controller.signal,
+      onIteration: (info) => {
+        if (info.iteration === 3) controller.abort();
+      },
+    });
+    expect(stopped.iterations).toBe(3);
+    expect(stopped.converged).toBe(false);
   });
 });
