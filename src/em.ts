@@ -118,7 +118,7 @@ function meanLogLikelihood(
     throw new MixemError(
       'numeric-overflow',
       `the log-likelihood became ${mean} at iteration ${iteration}: squared distances overflow double precision ` +
-        `(largest |value| is ${largest.toExponential(3)}); rescale or standardize the data`,
+        `(largest |value| in the data is ${largest.toExponential(3)}); rescale or standardize the data, or check the start parameters`,
     );
   }
   return mean;

@@ -93,6 +93,14 @@ export function dataCovariance(matrix: Matrix, weights: Float64Array | null, reg
     }
     cov[a * d + a] += regularization;
   }
+  for (let q = 0; q < d * d; q++) {
+    if (!Number.isFinite(cov[q])) {
+      throw new MixemError(
+        'numeric-overflow',
+        `the data's covariance overflows double precision (feature ${Math.floor(q / d)}); rescale or standardize the data`,
+      );
+    }
+  }
   return cov;
 }
 

@@ -63,7 +63,20 @@ export function toMatrix(input: DataInput, name = 'data'): Matrix {
       throw new MixemError('invalid-data', `${name}.data has ${values.length} values, but rows × cols = ${r} × ${c} = ${r * c}`);
     }
     if (r === 0) throw new MixemError('invalid-data', `${name} has no rows`);
-    matrix = { rows: r, cols: c, data: values instanceof Float64Array ? values : Float64Array.from(values) };
+    let copy: Float64Array;
+    if (values instanceof Float64Array) {
+      copy = values;
+    } else {
+      copy = new Float64Array(values.length);
+      for (let q = 0; q < values.length; q++) {
+        const v = values[q] as unknown;
+        if (typeof v !== 'number') {
+          throw new MixemError('invalid-data', `${name}[${Math.floor(q / c)}][${q % c}] is ${show(v)}, not a number`);
+        }
+        copy[q] = v;
+      }
+    }
+    matrix = { rows: r, cols: c, data: copy };
   }
   if (matrix.cols === 0) throw new MixemError('invalid-data', `${name} has no columns`);
   checkFinite(matrix, name);

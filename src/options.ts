@@ -140,5 +140,8 @@ export function resolveSampleWeights(weights: ArrayLike<number> | undefined, row
     total += w;
   }
   if (!(total > 0)) throw new MixemError('invalid-option', 'option sampleWeights are all zero; at least one row needs a positive weight');
+  if (!Number.isFinite(total)) {
+    throw new MixemError('invalid-option', 'option sampleWeights sum to more than the largest double; divide them by a common factor');
+  }
   return out;
 }

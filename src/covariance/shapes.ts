@@ -1,3 +1,5 @@
+import { show } from '../errors.js';
+
 /**
  * Reading and writing nested number arrays (scikit-learn's shapes) with
  * messages that point at the first bad element.
@@ -10,7 +12,7 @@ export function readVector(value: unknown, length: number, path: string, out: Fl
   if (v.length !== length) return `${path} has length ${v.length}, expected ${length}`;
   for (let j = 0; j < length; j++) {
     const x = v[j];
-    if (typeof x !== 'number' || !Number.isFinite(x)) return `${path}[${j}] is ${String(x)}, expected a finite number`;
+    if (typeof x !== 'number' || !Number.isFinite(x)) return `${path}[${j}] is ${show(x)}, expected a finite number`;
     out[offset + j] = x;
   }
   return null;
