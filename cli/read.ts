@@ -15,9 +15,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { DataType, tableFromIPC, type Table as ArrowTable } from 'apache-arrow';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { parquetMetadata, parquetReadObjects, parquetSchema, type FileMetaData, type SchemaElement } from 'hyparquet';
+// The format libraries load only when a file needs them: the command starts in a fraction of the time.
+import type { Table as ArrowTable } from 'apache-arrow';
+import type { FileMetaData, SchemaElement } from 'hyparquet';
 import type { Matrix } from '../src/types.js';
 import { CliError } from './errors.js';
 
@@ -348,7 +348,7 @@ type TextRecord = [fields: string[], line: number, next: number];
 /** Fills in the records after the first ones, from position `next` (after line `line`). */
 type Filler = (next: number, line: number, sink: RowSink) => void;
 
-function readDelimited(bytes: Buffer, source: string, tsv: boolean, options: TableOptions): Table {
+async function readDelimited(bytes: Buffer, source: string, tsv: boolean, options: TableOptions): Promise<Table> {
   const start = checkText(bytes, source);
   const quoted = bytes.indexOf(0x22 /* " */, start) >= 0;
   // The first non-blank lines decide the delimiter.
@@ -397,7 +397,8 @@ function readSpaced(text: string, source: string, options: TableOptions): Table 
 }
 
 /** Text with quotes somewhere: csv-parse handles them. */
-function readQuoted(text: string, source: string, delimiter: string, options: TableOptions): Table {
+async function readQuoted(text: string, source: string, delimiter: string, options: TableOptions): Promise<Table> {
+  const { parse: parseCsv } = await import('csv-parse/sync');
   let parsed: string[][];
   try {
     parsed = parseCsv(text, {
@@ -769,6 +770,7 @@ function parquetNumeric(element: SchemaElement, leaf: boolean): boolean {
 }
 
 async function readParquet(bytes: Buffer, source: string, options: TableOptions): Promise<Table> {
+  const { parquetMetadata, parquetReadObjects, parquetSchema } = await import('hyparquet');
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let metadata: FileMetaData;
   try {
@@ -816,7 +818,8 @@ function fromValueRows(source: string, names: string[], plan: Plan, n: number, g
 
 // ---------------------------------------------------------------- Arrow
 
-function readArrow(bytes: Buffer, source: string, options: TableOptions): Table {
+async function readArrow(bytes: Buffer, source: string, options: TableOptions): Promise<Table> {
+  const { DataType, tableFromIPC } = await import('apache-arrow');
   let table: ArrowTable;
   try {
     table = tableFromIPC(bytes);

@@ -1,0 +1,606 @@
+/**
+ * The mixem command: a thin layer over the library. It parses flags, reads
+ * data, calls one library function, and writes results. No maths here.
+ *
+ * Exit statuses: 0 success, 1 a fit that cannot succeed, 2 a usage error or
+ * bad input, 130 interrupted (Ctrl-C; a fit in progress is saved first).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  COVARIANCE_TYPES,
+  fitAsync,
+  INIT_METHODS,
+  loadModel,
+  MixemError,
+  select,
+  type CovarianceType,
+  type GaussianMixture,
+  type InitMethod,
+  type IterationInfo,
+  type Matrix,
+} from '../src/index.js';
+import { CliError } from './errors.js';
+import { checkOutputs, emit, toCsv, writeAtomic } from './output.js';
+import { readTable, type Table } from './read.js';
+import type { ReportInput, RestartTrace, SelectionRow } from './report.js';
+import { jsonSummary, textSummary } from './summary.js';
+
+/** The package's version, from package.json (one level up from cli/, two from dist/cli/). */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    const url = new URL(relative, import.meta.url);
+    if (existsSync(url)) {
+      const parsed = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
+      if (parsed.name === 'mixem' && parsed.version) return parsed.version;
+    }
+  }
+  return 'unknown';
+}
+
+/** Extra facts the CLI stores in a model file beside the library's fields. */
+interface TrainingInfo {
+  source: string;
+  rows: number;
+  columns: string[];
+  /** Quantiles 0, 0.001, …, 1 of the training rows' log densities, for `score --anomalies`. */
+  logDensityQuantiles: number[];
+}
+
+// ---------------------------------------------------------------- flag parsers
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*[+-]?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    }
+    return n;
+  };
+}
+
+function nonNegative(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0`);
+    return n;
+  };
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError('the quantile must be a number strictly between 0 and 1');
+  return n;
+}
+
+function list(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new InvalidArgumentError('expected a comma-separated list of names');
+  return items;
+}
+
+/** "1..9", "2,3,5" or "4" → component counts. */
+function componentRange(value: string): number[] {
+  const range = /^\s*(\d+)\s*\.\.\s*(\d+)\s*$/.exec(value);
+  let counts: number[];
+  if (range) {
+    const [from, to] = [Number(range[1]), Number(range[2])];
+    if (from > to) throw new InvalidArgumentError(`the range ${value} is empty`);
+    counts = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  } else {
+    counts = value.split(',').map((s) => Number(s.trim()));
+  }
+  if (counts.length === 0 || counts.some((k) => !Number.isSafeInteger(k) || k < 1)) {
+    throw new InvalidArgumentError('expected positive integers as "1..9" or "2,3,5"');
+  }
+  return counts;
+}
+
+function covarianceList(value: string): CovarianceType[] {
+  if (value === 'all') return [...COVARIANCE_TYPES];
+  const items = list(value);
+  for (const item of items) {
+    if (!COVARIANCE_TYPES.includes(item as CovarianceType)) {
+      throw new InvalidArgumentError(`"${item}" is not one of ${COVARIANCE_TYPES.join(', ')}, all`);
+    }
+  }
+  return items as CovarianceType[];
+}
+
+// ---------------------------------------------------------------- shared steps
+
+/** Reads and loads a model file, turning problems into one-line errors. */
+function readModel(path: string): { model: GaussianMixture; training: TrainingInfo | null } {
+  let text: string;
+  try {
+    if (statSync(path).isDirectory()) throw new CliError(`${path} is a directory, not a model file`);
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    const parsed = JSON.parse(text) as { training?: TrainingInfo };
+    const model = loadModel(parsed);
+    const training = parsed.training && Array.isArray(parsed.training.columns) ? parsed.training : null;
+    return { model, training };
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new CliError(`${path}: model file: not valid JSON (${error.message})`);
+    if (error instanceof MixemError) throw new CliError(`${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Reads data for a model: by the training column names when the file has them, else all numeric columns. */
+async function readForModel(path: string, model: GaussianMixture, training: TrainingInfo | null, columns?: string[]): Promise<Table> {
+  let table = await readTable(path, { columns });
+  if (columns === undefined && training && training.columns.every((name) => table.columns.includes(name))) {
+    table = await readTable(path, { columns: training.columns });
+  }
+  if (table.matrix.cols !== model.dimensions) {
+    throw new CliError(
+      `${table.source} has ${table.matrix.cols} numeric columns (${table.columns.join(', ')}) but the model has ${model.dimensions} dimensions${training ? ` (${training.columns.join(', ')})` : ''}; choose them with --columns`,
+    );
+  }
+  return table;
+}
+
+/** Quantiles 0, 0.001, …, 1 of the values (linear interpolation). */
+function quantileGrid(values: Float64Array): number[] {
+  const sorted = Float64Array.from(values).sort();
+  const grid: number[] = [];
+  for (let q = 0; q <= 1000; q++) grid.push(quantile(sorted, q / 1000));
+  return grid;
+}
+
+function quantile(sorted: ArrayLike<number>, p: number): number {
+  const position = p * (sorted.length - 1);
+  const low = Math.floor(position);
+  const high = Math.min(sorted.length - 1, low + 1);
+  return sorted[low] + (position - low) * (sorted[high] - sorted[low]);
+}
+
+/** A progress reporter on stderr: a rewritten line on a terminal, or plain lines when forced. */
+function progressReporter(enabled: boolean, forced: boolean) {
+  if (!enabled) return { update: (_: IterationInfo) => undefined, done: () => undefined };
+  const tty = process.stderr.isTTY && !forced;
+  let last = 0;
+  return {
+    update(info: IterationInfo) {
+      const now = Date.now();
+      if (tty && now - last < 100) return;
+      last = now;
+      const line = `restart ${info.restart + 1}/${info.restarts}  iteration ${info.iteration}  log-likelihood ${info.logLikelihood.toFixed(6)}  change ${info.change.toExponential(2)}`;
+      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+    },
+    done() {
+      if (tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function labelsCsv(model: GaussianMixture, data: Matrix, withProbabilities: boolean): string {
+  const labels = model.predict(data);
+  const k = model.components;
+  const header = ['label', ...(withProbabilities ? Array.from({ length: k }, (_, m) => `p${m}`) : [])];
+  const proba = withProbabilities ? model.predictProba(data).data : null;
+  const rows: number[][] = [];
+  for (let i = 0; i < data.rows; i++) {
+    const row = [labels[i]];
+    if (proba) for (let m = 0; m < k; m++) row.push(proba[i * k + m]);
+    rows.push(row);
+  }
+  return toCsv(header, rows);
+}
+
+/** Writes --report and --plot; the plotting libraries load only when one is asked for. */
+async function writeFigures(flags: { report?: string; plot?: string }, input: ReportInput): Promise<void> {
+  if (!flags.report && !flags.plot) return;
+  const { renderPlot, renderReport } = await import('./report.js');
+  if (flags.report) writeAtomic(flags.report, renderReport(input));
+  if (flags.plot) writeAtomic(flags.plot, renderPlot(input, plotFormat(flags.plot)));
+}
+
+function plotFormat(path: string): 'svg' | 'png' {
+  if (/\.svg$/i.test(path)) return 'svg';
+  if (/\.png$/i.test(path)) return 'png';
+  throw new CliError(`--plot ${path}: the file name must end in .svg or .png`);
+}
+
+// ---------------------------------------------------------------- commands
+
+interface CommonOptions {
+  output?: string;
+  force?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+interface FitFlags extends CommonOptions {
+  components?: number;
+  covariance?: CovarianceType;
+  init: InitMethod;
+  start?: string;
+  restarts: number;
+  maxIter: number;
+  tol: number;
+  regCovar: number;
+  seed: number;
+  weightsColumn?: string;
+  columns?: string[];
+  labels?: string;
+  report?: string;
+  plot?: string;
+  progress?: boolean;
+}
+
+async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortController): Promise<number> {
+  checkOutputs([flags.output, flags.labels, flags.report, flags.plot], flags.force ?? false);
+  if (flags.plot) plotFormat(flags.plot);
+  const start = flags.start ? readModel(flags.start).model : undefined;
+  const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn });
+  for (const note of table.notes) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
+  if (start && start.dimensions !== table.matrix.cols) {
+    throw new CliError(`--start ${flags.start} has ${start.dimensions} dimensions but ${table.source} has ${table.matrix.cols} columns (${table.columns.join(', ')})`);
+  }
+  const components = flags.components ?? start?.components;
+  if (components === undefined) throw new CliError('missing -k <K>: the number of components');
+  if (start && components !== start.components) throw new CliError(`-k ${components} disagrees with --start ${flags.start}, which has ${start.components} components`);
+  const covariance = flags.covariance ?? start?.covariance ?? 'full';
+
+  const traces: RestartTrace[] = [];
+  const progress = progressReporter(!flags.quiet && (process.stderr.isTTY || flags.progress === true), flags.progress === true);
+  const began = Date.now();
+  const model = await fitAsync(table.matrix, {
+    components,
+    covariance,
+    init: flags.init,
+    start,
+    restarts: flags.restarts,
+    maxIterations: flags.maxIter,
+    tolerance: flags.tol,
+    regularization: flags.regCovar,
+    seed: flags.seed,
+    sampleWeights: table.weights ?? undefined,
+    signal: interrupt.signal,
+    onIteration: (info) => {
+      if (traces.length <= info.restart) traces.push({ restart: info.restart, history: [] });
+      traces[info.restart].history.push(info.logLikelihood);
+      progress.update(info);
+    },
+  });
+  progress.done();
+  const seconds = (Date.now() - began) / 1000;
+  const scoring = { sampleWeights: table.weights ?? undefined };
+  const training: TrainingInfo = {
+    source: table.source,
+    rows: table.matrix.rows,
+    columns: table.columns,
+    logDensityQuantiles: quantileGrid(model.scoreSamples(table.matrix)),
+  };
+  const file = `${JSON.stringify({ ...model.toJSON(), training }, null, 2)}\n`;
+  emit(flags.output, file);
+  if (interrupt.signal.aborted) {
+    process.stderr.write(`interrupted: the best model so far (not converged) was written to ${flags.output ?? 'stdout'}\n`);
+    return 130;
+  }
+  if (flags.labels) writeAtomic(flags.labels, labelsCsv(model, table.matrix, true));
+  await writeFigures(flags, { title: `mixem fit: ${table.source}`, data: table.matrix, columns: table.columns, model, traces });
+  const context = {
+    source: table.source,
+    rows: table.matrix.rows,
+    columns: table.columns,
+    bic: model.bic(table.matrix, scoring),
+    aic: model.aic(table.matrix, scoring),
+    seconds,
+    restarts: flags.restarts,
+    output: flags.output,
+  };
+  // The model goes to stdout when there is no -o; the summary then goes to stderr.
+  const summaryStream = flags.output === undefined || flags.output === '-' ? process.stderr : process.stdout;
+  if (flags.json) summaryStream.write(jsonSummary(model, context));
+  else if (!flags.quiet) summaryStream.write(textSummary(model, context));
+  return 0;
+}
+
+async function predictCommand(modelPath: string, dataPath: string, flags: CommonOptions & { proba?: boolean; columns?: string[] }): Promise<number> {
+  checkOutputs([flags.output], flags.force ?? false);
+  const { model, training } = readModel(modelPath);
+  const table = await readForModel(dataPath, model, training, flags.columns);
+  emit(flags.output, labelsCsv(model, table.matrix, flags.proba ?? false));
+  return 0;
+}
+
+async function scoreCommand(
+  modelPath: string,
+  dataPath: string,
+  flags: CommonOptions & { anomalies?: number; columns?: string[] },
+): Promise<number> {
+  checkOutputs([flags.output], flags.force ?? false);
+  const { model, training } = readModel(modelPath);
+  const table = await readForModel(dataPath, model, training, flags.columns);
+  const logDensity = model.scoreSamples(table.matrix);
+  const header = ['log_density'];
+  let threshold: number | null = null;
+  if (flags.anomalies !== undefined) {
+    header.push('anomaly');
+    if (training && training.logDensityQuantiles?.length === 1001) {
+      const grid = training.logDensityQuantiles;
+      threshold = quantile(grid, flags.anomalies);
+    } else {
+      threshold = quantile(Float64Array.from(logDensity).sort(), flags.anomalies);
+      if (!flags.quiet) process.stderr.write('note: the model file has no training densities; the threshold is the quantile of these rows\n');
+    }
+  }
+  const rows: number[][] = [];
+  let flagged = 0;
+  for (let i = 0; i < logDensity.length; i++) {
+    const row = [logDensity[i]];
+    if (threshold !== null) {
+      const anomaly = logDensity[i] < threshold ? 1 : 0;
+      flagged += anomaly;
+      row.push(anomaly);
+    }
+    rows.push(row);
+  }
+  emit(flags.output, toCsv(header, rows));
+  const mean = model.score(table.matrix);
+  const stream = flags.output === undefined || flags.output === '-' ? process.stderr : process.stdout;
+  if (flags.json) {
+    stream.write(`${JSON.stringify({ rows: logDensity.length, meanLogDensity: mean, threshold, anomalies: threshold === null ? null : flagged })}\n`);
+  } else if (!flags.quiet) {
+    stream.write(`mean log density ${mean.toFixed(6)} over ${logDensity.length} rows\n`);
+    if (threshold !== null) stream.write(`${flagged} rows below the ${flags.anomalies}-quantile of the training density (${threshold.toFixed(6)}) flagged as anomalies\n`);
+  }
+  return 0;
+}
+
+async function sampleCommand(modelPath: string, flags: CommonOptions & { count: number; seed: number }): Promise<number> {
+  checkOutputs([flags.output], flags.force ?? false);
+  const { model, training } = readModel(modelPath);
+  const { points, labels } = model.sample(flags.count, flags.seed);
+  const names = training?.columns.length === model.dimensions ? training.columns : Array.from({ length: model.dimensions }, (_, j) => `x${j + 1}`);
+  const rows: number[][] = [];
+  for (let i = 0; i < points.rows; i++) rows.push([...points.data.subarray(i * points.cols, (i + 1) * points.cols), labels[i]]);
+  emit(flags.output, toCsv([...names, 'component'], rows));
+  return 0;
+}
+
+interface SelectFlags extends Omit<FitFlags, 'components' | 'covariance' | 'start' | 'labels'> {
+  k: number[];
+  covariance: CovarianceType[];
+  criterion: 'bic' | 'aic' | 'icl';
+}
+
+async function selectCommand(dataPath: string, flags: SelectFlags): Promise<number> {
+  checkOutputs([flags.output, flags.report, flags.plot], flags.force ?? false);
+  if (flags.plot) plotFormat(flags.plot);
+  const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn });
+  for (const note of table.notes) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
+  const result = select(table.matrix, {
+    components: flags.k,
+    covariance: flags.covariance,
+    criterion: flags.criterion,
+    init: flags.init,
+    restarts: flags.restarts,
+    maxIterations: flags.maxIter,
+    tolerance: flags.tol,
+    regularization: flags.regCovar,
+    seed: flags.seed,
+    sampleWeights: table.weights ?? undefined,
+  });
+  const rows: SelectionRow[] = result.entries
+    .filter((e) => e.bic !== null)
+    .map((e) => ({
+      components: e.components,
+      covariance: e.covariance,
+      bic: e.bic!,
+      aic: e.aic!,
+      icl: e.icl!,
+      logLikelihood: e.logLikelihood!,
+      parameters: e.parameters!,
+      best: e === result.best,
+    }));
+  const best = result.best.model!;
+  const training: TrainingInfo = {
+    source: table.source,
+    rows: table.matrix.rows,
+    columns: table.columns,
+    logDensityQuantiles: quantileGrid(best.scoreSamples(table.matrix)),
+  };
+  if (flags.output) writeAtomic(flags.output, `${JSON.stringify({ ...best.toJSON(), training }, null, 2)}\n`);
+  await writeFigures(flags, { title: `mixem select: ${table.source}`, data: table.matrix, columns: table.columns, model: best, traces: [], selection: rows });
+
+  if (flags.json) {
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          criterion: result.criterion,
+          lowerIsBetter: true,
+          best: { components: result.best.components, covariance: result.best.covariance },
+          entries: result.entries.map(({ model: _model, ...entry }) => entry),
+          output: flags.output ?? null,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else if (!flags.quiet) {
+    const lines = [`model selection on ${table.source}: ${table.matrix.rows} rows × ${table.matrix.cols} columns; lower BIC, AIC and ICL are better`];
+    lines.push(`${'K'.padStart(3)}  ${'covariance'.padEnd(10)}${'log-lik'.padStart(12)}${'params'.padStart(8)}${'BIC'.padStart(14)}${'AIC'.padStart(14)}${'ICL'.padStart(14)}`);
+    for (const e of result.entries) {
+      const mark = e === result.best ? `   ← best by ${result.criterion.toUpperCase()}` : '';
+      if (e.bic === null) {
+        lines.push(`${String(e.components).padStart(3)}  ${e.covariance.padEnd(10)}  failed: ${e.error}`);
+      } else {
+        lines.push(
+          `${String(e.components).padStart(3)}  ${e.covariance.padEnd(10)}${e.logLikelihood!.toFixed(4).padStart(12)}${String(e.parameters).padStart(8)}${e.bic.toFixed(2).padStart(14)}${e.aic!.toFixed(2).padStart(14)}${e.icl!.toFixed(2).padStart(14)}${mark}`,
+        );
+      }
+    }
+    lines.push(`best: K = ${result.best.components}, ${result.best.covariance} covariance${flags.output ? `; model written to ${flags.output}` : ''}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return 0;
+}
+
+function infoCommand(modelPath: string, flags: { json?: boolean }): number {
+  const { model, training } = readModel(modelPath);
+  const context = { columns: training?.columns ?? [], source: training?.source, rows: training?.rows };
+  process.stdout.write(flags.json ? jsonSummary(model, context) : textSummary(model, context));
+  return 0;
+}
+
+// ---------------------------------------------------------------- program
+
+function fitOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--init <method>', 'start method').choices(INIT_METHODS).default('kmeans'))
+    .option('--restarts <n>', 'EM runs from different starts; the best is kept', integer('--restarts', 1), 1)
+    .option('--max-iter <n>', 'maximum EM iterations per run', integer('--max-iter', 0), 100)
+    .option('--tol <t>', 'stop when the mean log-likelihood changes by less', nonNegative('--tol'), 1e-3)
+    .option('--reg-covar <r>', 'added to covariance diagonals', nonNegative('--reg-covar'), 1e-6)
+    .option('--seed <s>', 'random seed', integer('--seed', 0), 0)
+    .option('--columns <a,b,c>', 'feature columns (default: every numeric column)', list)
+    .option('--weights-column <name>', 'a column of per-row sample weights')
+    .option('-o, --output <file>', 'write the model file here (default: stdout)')
+    .option('--report <file.html>', 'write an HTML report with plots')
+    .option('--plot <file.svg|file.png>', 'write the main figure')
+    .option('--force', 'replace existing output files')
+    .option('--json', 'print the summary as JSON')
+    .option('--quiet', 'print no summary or progress')
+    .addOption(new Option('--progress', 'print progress lines even when stderr is not a terminal').hideHelp());
+}
+
+/** Runs the command line; returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const interrupt = new AbortController();
+  let debug = argv.includes('--debug');
+  let status = 0;
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+
+  const program = new Command('mixem')
+    .description('Gaussian mixture models fitted by Expectation–Maximization')
+    .version(packageVersion())
+    .option('--debug', 'show stack traces for errors')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
+    .showSuggestionAfterError(true);
+
+  fitOptions(
+    program
+      .command('fit')
+      .description('fit a Gaussian mixture to a data file (CSV, TSV, JSON, Parquet, Arrow; - for stdin)')
+      .argument('<data>', 'data file')
+      .option('-k, --components <K>', 'number of components', integer('-k', 1))
+      .addOption(new Option('--covariance <type>', 'covariance type (default full)').choices(COVARIANCE_TYPES))
+      .option('--start <model.json>', 'start from a model file (any model file, or format, version, covariance, weights, means, covariances)')
+      .option('--labels <file.csv>', 'write each row’s label and component probabilities'),
+  ).action(async (data: string, flags: FitFlags) => {
+    status = await fitCommand(data, flags, interrupt);
+  });
+
+  program
+    .command('predict')
+    .description('write the most probable component of each row')
+    .argument('<model>', 'model file')
+    .argument('<data>', 'data file')
+    .option('--proba', 'also write each component’s probability')
+    .option('--columns <a,b,c>', 'feature columns (default: the training columns)', list)
+    .option('-o, --output <file>', 'output CSV (default: stdout)')
+    .option('--force', 'replace an existing output file')
+    .action(async (model: string, data: string, flags) => {
+      status = await predictCommand(model, data, flags);
+    });
+
+  program
+    .command('score')
+    .description('write the log density of each row and print the mean')
+    .argument('<model>', 'model file')
+    .argument('<data>', 'data file')
+    .option('--anomalies <q>', 'flag rows below the q-quantile of the training density', fraction)
+    .option('--columns <a,b,c>', 'feature columns (default: the training columns)', list)
+    .option('-o, --output <file>', 'output CSV (default: stdout)')
+    .option('--force', 'replace an existing output file')
+    .option('--json', 'print the mean as JSON')
+    .option('--quiet', 'print nothing but the output')
+    .action(async (model: string, data: string, flags) => {
+      status = await scoreCommand(model, data, flags);
+    });
+
+  program
+    .command('sample')
+    .description('draw points from a model, with their component')
+    .argument('<model>', 'model file')
+    .requiredOption('-n, --count <n>', 'number of points', integer('-n', 0))
+    .option('--seed <s>', 'random seed', integer('--seed', 0), 0)
+    .option('-o, --output <file>', 'output CSV (default: stdout)')
+    .option('--force', 'replace an existing output file')
+    .action(async (model: string, flags) => {
+      status = await sampleCommand(model, flags);
+    });
+
+  fitOptions(
+    program
+      .command('select')
+      .description('fit every K and covariance type; print BIC, AIC and ICL (lower is better) and keep the best')
+      .argument('<data>', 'data file')
+      .option('--k <range>', 'component counts: "1..9" or "2,3,5"', componentRange, Array.from({ length: 9 }, (_, i) => i + 1))
+      .option('--covariance <types>', 'all, or a list such as full,diag', covarianceList, [...COVARIANCE_TYPES])
+      .addOption(new Option('--criterion <name>', 'criterion that picks the best').choices(['bic', 'aic', 'icl']).default('bic')),
+  ).action(async (data: string, flags: SelectFlags) => {
+    status = await selectCommand(data, flags);
+  });
+
+  program
+    .command('info')
+    .description('summarize a model file')
+    .argument('<model>', 'model file')
+    .option('--json', 'print the summary as JSON')
+    .action((model: string, flags) => {
+      status = infoCommand(model, flags);
+    });
+
+  for (const command of program.commands) {
+    command.option('--debug', 'show stack traces for errors');
+    command.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined }).showSuggestionAfterError(true);
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    debug = debug || Boolean(program.opts().debug);
+    return status;
+  } catch (error) {
+    return reportError(error, debug);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Prints one line on stderr (a stack trace only with --debug) and returns the exit status. */
+function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`mixem: ${message} (see mixem --help)\n`);
+    return 2;
+  }
+  let status = 1;
+  let message: string;
+  if (error instanceof CliError) {
+    status = error.exitCode;
+    message = error.message;
+  } else if (error instanceof MixemError) {
+    status = error.code === 'degenerate-component' || error.code === 'numeric-overflow' ? 1 : 2;
+    message = error.message;
+  } else {
+    message = `internal error: ${(error as Error)?.message ?? String(error)} (run with --debug for details)`;
+  }
+  process.stderr.write(`mixem: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return status;
+}

@@ -1,0 +1,250 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fit, loadModel, Random } from '../../src/index.js';
+import { dataset } from '../helpers/fixtures.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = join(root, 'dist', 'cli', 'bin.js');
+const faithfulCsv = join(root, 'data', 'faithful.csv');
+let dir = '';
+
+/** Runs the built CLI as a subprocess. */
+function mixem(args: string[], input?: string | Buffer) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: dir, input, encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Asserts the CLI failed the way a user should see it: one line on stderr, no stack trace. */
+function expectCleanFailure(result: ReturnType<typeof mixem>, status: number, message: RegExp) {
+  expect(result.status).toBe(status);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^mixem: /);
+  expect(lines[0]).toMatch(message);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+const file = (name: string, content: string | Buffer) => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+beforeAll(() => {
+  if (!existsSync(bin)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does it)');
+  dir = mkdtempSync(join(tmpdir(), 'mixem-cli-'));
+});
+
+describe('mixem fit', () => {
+  it('fits a CSV, writes the model file and prints a summary', () => {
+    const result = mixem(['fit', faithfulCsv, '-k', '2', '--seed', '1', '-o', 'model.json']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/K = 2, full covariance; converged/);
+    expect(result.stdout).toMatch(/BIC 2322\.\d+/);
+    expect(result.stdout).toMatch(/eruptions/);
+    const saved = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(saved.format).toBe('mixem/gaussian-mixture');
+    expect(saved.training.columns).toEqual(['eruptions', 'waiting']);
+    expect(loadModel(saved).components).toBe(2);
+  });
+
+  it('runs exactly T iterations from a start file with --tol 0 (the contract other tools rely on)', () => {
+    const rows = dataset('faithful');
+    const start = {
+      format: 'mixem/gaussian-mixture',
+      version: 1,
+      covariance: 'diag',
+      weights: [0.5, 0.5],
+      means: [rows[0], rows[1]],
+      covariances: [
+        [1, 100],
+        [1, 100],
+      ],
+    };
+    file('start.json', JSON.stringify(start));
+    const result = mixem(['fit', faithfulCsv, '-k', '2', '--covariance', 'diag', '--start', 'start.json', '--tol', '0', '--max-iter', '13', '-o', 'contract.json']);
+    expect(result.status).toBe(0);
+    const saved = JSON.parse(readFileSync(join(dir, 'contract.json'), 'utf8'));
+    expect(saved.iterations).toBe(13);
+    expect(saved.history).toHaveLength(14);
+    const library = fit(rows, { components: 2, covariance: 'diag', start, tolerance: 0, maxIterations: 13 });
+    expect(saved.weights).toEqual(library.weights);
+    expect(saved.means).toEqual(library.means);
+    expect(saved.covariances).toEqual(library.covariances);
+  });
+
+  it('writes the model to stdout without -o, and the summary to stderr', () => {
+    const result = mixem(['fit', faithfulCsv, '-k', '2']);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).components).toBe(2);
+    expect(result.stderr).toMatch(/log-likelihood/);
+  });
+
+  it('prints the summary as JSON with --json', () => {
+    const result = mixem(['fit', faithfulCsv, '-k', '2', '--json', '-o', 'json-model.json']);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ components: 2, covariance: 'full', rows: 272, columns: ['eruptions', 'waiting'] });
+    expect(summary.component).toHaveLength(2);
+  });
+
+  it('reads data from stdin with -', () => {
+    const result = mixem(['fit', '-', '-k', '2', '--quiet', '-o', 'stdin-model.json'], readFileSync(faithfulCsv));
+    expect(result.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'stdin-model.json'), 'utf8')).training.rows).toBe(272);
+  });
+
+  it('writes labels with each component probability', () => {
+    const result = mixem(['fit', faithfulCsv, '-k', '2', '--quiet', '-o', 'm-labels.json', '--labels', 'labels.csv']);
+    expect(result.status).toBe(0);
+    const lines = readFileSync(join(dir, 'labels.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('label,p0,p1');
+    expect(lines).toHaveLength(273);
+    const [label, p0, p1] = lines[1].split(',').map(Number);
+    expect(p0 + p1).toBeCloseTo(1, 12);
+    expect(label).toBe(p0 > p1 ? 0 : 1);
+  });
+
+  it('never replaces an existing output without --force, and leaves it untouched', () => {
+    file('existing.json', 'keep me');
+    const result = mixem(['fit', faithfulCsv, '-k', '2', '-o', 'existing.json']);
+    expectCleanFailure(result, 2, /existing\.json already exists; use --force/);
+    expect(readFileSync(join(dir, 'existing.json'), 'utf8')).toBe('keep me');
+    expect(mixem(['fit', faithfulCsv, '-k', '2', '-o', 'existing.json', '--force', '--quiet']).status).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'existing.json'), 'utf8')).components).toBe(2);
+  });
+
+  it('exits 1 with no output file when the fit cannot succeed', () => {
+    const collinear = file('collinear.csv', `a,b\n${Array.from({ length: 40 }, (_, i) => `${i},${2 * i}`).join('\n')}\n`);
+    const result = mixem(['fit', collinear, '-k', '2', '--reg-covar', '0', '-o', 'degenerate.json']);
+    expectCleanFailure(result, 1, /singular|not positive definite/);
+    expect(existsSync(join(dir, 'degenerate.json'))).toBe(false);
+  });
+
+  it('saves the best model so far and exits 130 on Ctrl-C', async () => {
+    const rng = new Random(1);
+    const rows = Array.from({ length: 60_000 }, (_, i) => Array.from({ length: 6 }, () => (i % 7) + rng.normal()).join(','));
+    const big = file('big.csv', `${rows.join('\n')}\n`);
+    const child = spawn(process.execPath, [bin, 'fit', big, '-k', '8', '--tol', '0', '--max-iter', '100000', '--progress', '-o', 'interrupted.json'], { cwd: dir });
+    let stderr = '';
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/iteration 2 /.test(stderr)) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+    const saved = JSON.parse(readFileSync(join(dir, 'interrupted.json'), 'utf8'));
+    expect(saved.converged).toBe(false);
+    expect(saved.iterations).toBeGreaterThanOrEqual(2);
+    expect(saved.iterations).toBeLessThan(100000);
+  });
+});
+
+describe('mixem predict, score, sample, select, info', () => {
+  beforeAll(() => {
+    mixem(['fit', faithfulCsv, '-k', '2', '--seed', '1', '--quiet', '-o', 'faithful.json']);
+  });
+
+  it('predict writes labels, and probabilities with --proba', () => {
+    const labels = mixem(['predict', 'faithful.json', faithfulCsv]);
+    expect(labels.status).toBe(0);
+    expect(labels.stdout.split('\n')[0]).toBe('label');
+    const proba = mixem(['predict', 'faithful.json', faithfulCsv, '--proba', '-o', 'proba.csv']);
+    expect(proba.status).toBe(0);
+    expect(readFileSync(join(dir, 'proba.csv'), 'utf8').split('\n')[0]).toBe('label,p0,p1');
+  });
+
+  it('score writes log densities and flags anomalies below the training quantile', () => {
+    const result = mixem(['score', 'faithful.json', faithfulCsv, '--anomalies', '0.05', '-o', 'scores.csv']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/mean log density -4\.\d+ over 272 rows/);
+    const lines = readFileSync(join(dir, 'scores.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('log_density,anomaly');
+    const flagged = lines.slice(1).filter((l) => l.endsWith(',1')).length;
+    expect(flagged).toBeGreaterThanOrEqual(13); // 5 % of 272 = 13.6
+    expect(flagged).toBeLessThanOrEqual(14);
+  });
+
+  it('sample draws the same points for the same seed, with the training column names', () => {
+    const a = mixem(['sample', 'faithful.json', '-n', '50', '--seed', '3']);
+    const b = mixem(['sample', 'faithful.json', '-n', '50', '--seed', '3']);
+    expect(a.status).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout.split('\n')[0]).toBe('eruptions,waiting,component');
+    expect(a.stdout.trim().split('\n')).toHaveLength(51);
+  });
+
+  it('select prints BIC, AIC and ICL with the best marked and says lower is better', () => {
+    const result = mixem(['select', faithfulCsv, '--k', '1..3', '--covariance', 'full,diag', '-o', 'best.json']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/lower BIC, AIC and ICL are better/);
+    expect(result.stdout).toMatch(/← best by BIC/);
+    expect(result.stdout.match(/^\s+\d\s+(full|diag)/gm)).toHaveLength(6);
+    expect(JSON.parse(readFileSync(join(dir, 'best.json'), 'utf8')).format).toBe('mixem/gaussian-mixture');
+  });
+
+  it('info summarizes a model file', () => {
+    const result = mixem(['info', 'faithful.json']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/K = 2, full covariance/);
+    expect(result.stdout).toMatch(/eruptions/);
+  });
+});
+
+describe('the command under bad input', () => {
+  it.each([
+    ['an empty file', () => file('empty.csv', ''), /empty/],
+    ['a header only', () => file('header.csv', 'a,b\n'), /no data rows/],
+    ['a binary file', () => file('binary.bin', Buffer.from([0, 1, 2, 3, 255, 0, 7])), /binary/],
+    ['a directory', () => {
+      mkdirSync(join(dir, 'folder'), { recursive: true });
+      return join(dir, 'folder');
+    }, /directory/],
+    ['a missing file', () => join(dir, 'missing.csv'), /no such file/],
+    ['a non-numeric cell', () => file('cell.csv', 'a,b\n1,2\n3,x\n5,6\n'), /line 3.*"b"|"b".*line 3/],
+  ])('fit rejects %s with one line and exit 2', (_name, makePath, message) => {
+    const result = mixem(['fit', makePath(), '-k', '1', '-o', 'never.json']);
+    expectCleanFailure(result, 2, message);
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
+  });
+
+  it.each([
+    [['fit', 'x.csv', '-k', '2', '--bogus'], /unknown option '--bogus'/],
+    [['fit', 'x.csv', '-k', '0'], /-k must be an integer ≥ 1/],
+    [['fit', 'x.csv', '-k', 'two'], /-k must be an integer ≥ 1/],
+    [['fit', 'x.csv', '-k', '2', '--covariance', 'fulll'], /fulll.*(full|choices)/],
+    [['fit', 'x.csv', '-k', '2', '--tol', '-1'], /--tol must be a finite number ≥ 0/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('usage error %j gets one line and exit 2', (args, message) => {
+    expectCleanFailure(mixem(args as string[]), 2, message);
+  });
+
+  it('names the problem in a malformed or wrong-dimension start file', () => {
+    file('bad-start.json', '{"format": "mixem/gaussian-mixture", "version": 1, "covariance": "full", "weights": [1]');
+    expectCleanFailure(mixem(['fit', faithfulCsv, '-k', '1', '--start', 'bad-start.json']), 2, /bad-start\.json.*not valid JSON/);
+    file('wide-start.json', JSON.stringify({ format: 'mixem/gaussian-mixture', version: 1, covariance: 'diag', weights: [1], means: [[1, 2, 3]], covariances: [[1, 1, 1]] }));
+    expectCleanFailure(mixem(['fit', faithfulCsv, '-k', '1', '--start', 'wide-start.json']), 2, /3 dimensions but .* 2 columns/);
+  });
+
+  it('rejects a corrupt model for predict', () => {
+    file('corrupt.json', JSON.stringify({ format: 'mixem/gaussian-mixture', version: 1, covariance: 'full', weights: [0.5, 0.6], means: [[0, 0], [1, 1]], covariances: [] }));
+    expectCleanFailure(mixem(['predict', 'corrupt.json', faithfulCsv]), 2, /corrupt\.json: model file: .*weights/);
+  });
+
+  it('rejects more components than rows, naming both', () => {
+    const small = file('small.csv', 'a\n1\n2\n3\n');
+    expectCleanFailure(mixem(['fit', small, '-k', '5']), 2, /components \(5\) is larger than the number of rows \(3\)/);
+  });
+
+  it('shows a stack trace only with --debug', () => {
+    const result = mixem(['fit', join(dir, 'missing.csv'), '-k', '1', '--debug']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/\n\s+at /);
+  });
+});
