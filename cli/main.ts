@@ -193,12 +193,14 @@ function labelsCsv(model: GaussianMixture, data: Matrix, withProbabilities: bool
   return toCsv(header, rows);
 }
 
-/** Writes --report and --plot; the plotting libraries load only when one is asked for. */
-async function writeFigures(flags: { report?: string; plot?: string }, input: ReportInput): Promise<void> {
-  if (!flags.report && !flags.plot) return;
+/** Renders --report and --plot as [path, content] pairs; the plotting libraries load only when asked for. */
+async function renderFigures(flags: { report?: string; plot?: string }, input: ReportInput): Promise<[string, string | Uint8Array][]> {
+  const outputs: [string, string | Uint8Array][] = [];
+  if (!flags.report && !flags.plot) return outputs;
   const { renderPlot, renderReport } = await import('./report.js');
-  if (flags.report) writeAtomic(flags.report, renderReport(input));
-  if (flags.plot) writeAtomic(flags.plot, renderPlot(input, plotFormat(flags.plot)));
+  if (flags.report) outputs.push([flags.report, renderReport(input)]);
+  if (flags.plot) outputs.push([flags.plot, renderPlot(input, plotFormat(flags.plot))]);
+  return outputs;
 }
 
 function plotFormat(path: string): 'svg' | 'png' {
@@ -279,13 +281,16 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
     logDensityQuantiles: quantileGrid(model.scoreSamples(table.matrix)),
   };
   const file = `${JSON.stringify({ ...model.toJSON(), training }, null, 2)}\n`;
-  emit(flags.output, file);
   if (interrupt.signal.aborted) {
+    emit(flags.output, file);
     process.stderr.write(`interrupted: the best model so far (not converged) was written to ${flags.output ?? 'stdout'}\n`);
     return 130;
   }
-  if (flags.labels) writeAtomic(flags.labels, labelsCsv(model, table.matrix, true));
-  await writeFigures(flags, { title: `mixem fit: ${table.source}`, data: table.matrix, columns: table.columns, model, traces });
+  // Everything is rendered before anything is written, so a failure leaves no output behind.
+  const outputs = await renderFigures(flags, { title: `mixem fit: ${table.source}`, data: table.matrix, columns: table.columns, model, traces });
+  if (flags.labels) outputs.push([flags.labels, labelsCsv(model, table.matrix, true)]);
+  emit(flags.output, file);
+  for (const [path, content] of outputs) writeAtomic(path, content);
   const context = {
     source: table.source,
     rows: table.matrix.rows,
@@ -408,8 +413,9 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
     columns: table.columns,
     logDensityQuantiles: quantileGrid(best.scoreSamples(table.matrix)),
   };
-  if (flags.output) writeAtomic(flags.output, `${JSON.stringify({ ...best.toJSON(), training }, null, 2)}\n`);
-  await writeFigures(flags, { title: `mixem select: ${table.source}`, data: table.matrix, columns: table.columns, model: best, traces: [], selection: rows });
+  const outputs = await renderFigures(flags, { title: `mixem select: ${table.source}`, data: table.matrix, columns: table.columns, model: best, traces: [], selection: rows });
+  if (flags.output) outputs.push([flags.output, `${JSON.stringify({ ...best.toJSON(), training }, null, 2)}\n`]);
+  for (const [path, content] of outputs) writeAtomic(path, content);
 
   if (flags.json) {
     process.stdout.write(

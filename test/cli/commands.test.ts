@@ -208,6 +208,9 @@ describe('the command under bad input', () => {
     }, /directory/],
     ['a missing file', () => join(dir, 'missing.csv'), /no such file/],
     ['a non-numeric cell', () => file('cell.csv', 'a,b\n1,2\n3,x\n5,6\n'), /line 3.*"b"|"b".*line 3/],
+    ['a NaN cell', () => file('nan.csv', 'a,b\n1,2\n3,NaN\n5,6\n'), /line 3.*"b"/],
+    ['an infinite cell', () => file('inf.csv', 'a,b\n1,2\n3,4\n-Infinity,6\n'), /line 4.*"a"/],
+    ['a ragged row', () => file('ragged.csv', 'a,b\n1,2\n3\n5,6\n'), /line 3/],
   ])('fit rejects %s with one line and exit 2', (_name, makePath, message) => {
     const result = mixem(['fit', makePath(), '-k', '1', '-o', 'never.json']);
     expectCleanFailure(result, 2, message);
@@ -221,6 +224,9 @@ describe('the command under bad input', () => {
     [['fit', 'x.csv', '-k', '2', '--covariance', 'fulll'], /fulll.*(full|choices)/],
     [['fit', 'x.csv', '-k', '2', '--tol', '-1'], /--tol must be a finite number ≥ 0/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['fit', 'x.csv', '-k', '1.5'], /-k must be an integer ≥ 1/],
+    [['fit', 'x.csv', '-k', '2', '--init', 'best'], /best.*(kmeans|choices)/],
+    [['score', 'm.json', 'x.csv', '--anomalies', '2'], /strictly between 0 and 1/],
   ])('usage error %j gets one line and exit 2', (args, message) => {
     expectCleanFailure(mixem(args as string[]), 2, message);
   });
@@ -246,5 +252,29 @@ describe('the command under bad input', () => {
     const result = mixem(['fit', join(dir, 'missing.csv'), '-k', '1', '--debug']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('the command on awkward but valid data', () => {
+  it('rejects negative sample weights, naming the line', () => {
+    const weighted = file('weights.csv', 'a,b,w\n1,2,1\n3,4,-1\n5,6,1\n');
+    expectCleanFailure(mixem(['fit', weighted, '-k', '1', '--weights-column', 'w']), 2, /line 3.*"w"|"w".*line 3/);
+  });
+
+  it('fits a constant column and duplicate rows without a NaN', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `${i % 3},7,${i % 3}`);
+    const path = file('awkward.csv', `a,b,c\n${rows.join('\n')}\n`);
+    const result = mixem(['fit', path, '-k', '3', '--quiet', '-o', 'awkward.json']);
+    expect(result.status).toBe(0);
+    const text = readFileSync(join(dir, 'awkward.json'), 'utf8');
+    expect(text).not.toMatch(/NaN|Infinity/);
+    const saved = JSON.parse(text);
+    expect([saved.weights, saved.means, saved.covariances].flat(3).every(Number.isFinite)).toBe(true);
+  });
+
+  it('leaves no output at all when a later output cannot be written', () => {
+    const result = mixem(['fit', faithfulCsv, '-k', '2', '-o', 'first.json', '--plot', 'figure.gif']);
+    expectCleanFailure(result, 2, /must end in \.svg or \.png/);
+    expect(existsSync(join(dir, 'first.json'))).toBe(false);
   });
 });
