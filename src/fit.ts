@@ -5,7 +5,6 @@ import './timers.js';
 import { expectationMaximization, type RunContext, type RunResult } from './em.js';
 import { MixemError } from './errors.js';
 import { dataCovariance, initialParameters, parseStart, type ParsedStart } from './init.js';
-import { referenceKernel } from './kernels/reference.js';
 import { toMatrix } from './matrix.js';
 import { GaussianMixture, type FitSettings } from './model.js';
 import { resolveOptions, resolveSampleWeights, type FitOptions } from './options.js';
@@ -105,32 +104,36 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
   const start: ParsedStart = opts.start === undefined ? {} : parseStart(opts.start, k, matrix.cols, opts.covariance);
   const globalCovariance = dataCovariance(matrix, weights, opts.regularization);
   const rng = new Random(opts.seed);
-  const loaded = referenceKernel.load(matrix, weights);
+  const loaded = opts.kernel.load(matrix, weights);
 
   let best: RunResult | null = null;
   let stopped = false;
-  for (let restart = 0; restart < opts.restarts && !stopped; restart++) {
-    const initial = initialParameters(matrix, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng);
-    const ctx: RunContext = {
-      kernel: referenceKernel,
-      data: loaded,
-      totalWeight,
-      regularization: opts.regularization,
-      tolerance: opts.tolerance,
-      maxIterations: opts.maxIterations,
-      restart,
-      restarts: opts.restarts,
-      globalCovariance,
-      rng,
-    };
-    const run = expectationMaximization(initial, ctx);
-    let step = run.next();
-    while (!step.done) {
-      if ((yield step.value) === true) stopped = true;
-      step = run.next(stopped);
+  try {
+    for (let restart = 0; restart < opts.restarts && !stopped; restart++) {
+      const initial = initialParameters(matrix, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng);
+      const ctx: RunContext = {
+        kernel: opts.kernel,
+        data: loaded,
+        totalWeight,
+        regularization: opts.regularization,
+        tolerance: opts.tolerance,
+        maxIterations: opts.maxIterations,
+        restart,
+        restarts: opts.restarts,
+        globalCovariance,
+        rng,
+      };
+      const run = expectationMaximization(initial, ctx);
+      let step = run.next();
+      while (!step.done) {
+        if ((yield step.value) === true) stopped = true;
+        step = run.next(stopped);
+      }
+      const result = step.value;
+      if (best === null || result.history[result.history.length - 1] > best.history[best.history.length - 1]) best = result;
     }
-    const result = step.value;
-    if (best === null || result.history[result.history.length - 1] > best.history[best.history.length - 1]) best = result;
+  } finally {
+    opts.kernel.release?.(loaded);
   }
   const kept = best!;
   const warnings = [...kept.warnings];

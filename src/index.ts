@@ -5,6 +5,9 @@
 export { fit, fitAsync, fitting } from './fit.js';
 export type { FitAsyncOptions } from './fit.js';
 export type { FitOptions, StartSource } from './options.js';
+export { referenceKernel } from './kernels/reference.js';
+export { BLOCK_ROWS } from './kernels/kernel.js';
+export type { Kernel, LoadedData, PackedParameters, SufficientStatistics, EvaluationOutputs } from './kernels/kernel.js';
 export { GaussianMixture, MODEL_FORMAT, MODEL_VERSION } from './model.js';
 export type { FitDiagnostics, FitSettings, ModelFile, SampleResult, ScoreOptions } from './model.js';
 export { loadModel } from './serialize.js';

@@ -2,6 +2,8 @@
  * Fit options: their defaults and their validation, from one declarative table.
  */
 import { MixemError, show } from './errors.js';
+import type { Kernel } from './kernels/kernel.js';
+import { referenceKernel } from './kernels/reference.js';
 import {
   COVARIANCE_TYPES,
   INIT_METHODS,
@@ -46,6 +48,11 @@ export interface FitOptions {
    * the best parameters so far are returned, marked not converged.
    */
   onIteration?: (info: IterationInfo) => boolean | void;
+  /**
+   * The implementation of the E-step pass (default: the plain TypeScript
+   * reference kernel). Faster kernels give the same result within rounding.
+   */
+  kernel?: Kernel;
 }
 
 /** Options with every default applied. */
@@ -61,6 +68,7 @@ export interface ResolvedOptions {
   readonly seed: number;
   readonly sampleWeights: ArrayLike<number> | undefined;
   readonly onIteration: ((info: IterationInfo) => boolean | void) | undefined;
+  readonly kernel: Kernel;
 }
 
 interface Rule {
@@ -88,6 +96,11 @@ const RULES: Record<keyof FitOptions, Rule> = {
   seed: { default: 0, valid: (v) => typeof v === 'number' && Number.isFinite(v), expected: 'a finite number' },
   sampleWeights: { default: undefined, valid: isArrayLike, expected: 'an array of non-negative numbers, one per row' },
   onIteration: { default: undefined, valid: (v) => typeof v === 'function', expected: 'a function' },
+  kernel: {
+    default: referenceKernel,
+    valid: (v) => isObject(v) && ['load', 'eStep', 'evaluate'].every((f) => typeof (v as Record<string, unknown>)[f] === 'function'),
+    expected: 'a kernel with load, eStep and evaluate',
+  },
 };
 
 /**

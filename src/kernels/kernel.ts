@@ -96,4 +96,6 @@ export interface Kernel {
   eStep(data: LoadedData, params: PackedParameters, stats: SufficientStatistics): number;
   /** Per-row log densities, labels and responsibilities, for prediction and scoring. */
   evaluate(data: LoadedData, params: PackedParameters, out: EvaluationOutputs): void;
+  /** Frees what `load` allocated (optional; the fit calls it when done). */
+  release?(data: LoadedData): void;
 }
