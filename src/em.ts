@@ -37,6 +37,8 @@ export interface RunContext {
   /** The data's covariance (d×d, regularized): the shape a re-seeded component starts with. */
   readonly globalCovariance: Float64Array;
   readonly rng: Random;
+  /** `"squarem"` makes each iteration one SQUAREM cycle (three EM evaluations). */
+  readonly acceleration: 'none' | 'squarem';
 }
 
 /** The outcome of one EM run. */
@@ -82,16 +84,82 @@ export function* expectationMaximization(
   let converged = false;
   let iteration = 0;
 
+  /** One EM update from `current` (whose statistics are in `stats`); leaves the new statistics in `stats`. */
+  const emStep = (current: MixtureParameters, iteration: number) => {
+    const next = maximize(stats, current, ctx.regularization);
+    const nextPacked = settle(next, stats, iteration, ctx, recoveries, warnings, emptyThreshold);
+    return { params: next, packed: nextPacked, logLikelihood: meanLogLikelihood(kernel, data, nextPacked, stats, totalWeight, iteration) };
+  };
+
+  /**
+   * One SQUAREM cycle (Varadhan & Roland 2008, scheme S3): two EM updates θ1, θ2,
+   * an extrapolation θ' = θ0 − 2αr + α²v with r = θ1 − θ0, v = θ2 − 2θ1 + θ0 and
+   * α = −‖r‖/‖v‖ ≤ −1, then one EM update from θ'. The result is kept only if its
+   * likelihood is at least that of θ1; otherwise the cycle falls back to θ2, so the
+   * likelihood never falls. An invalid θ' (a weight ≤ 0, a covariance not positive
+   * definite) halves the step towards α = −1, where θ' = θ2.
+   */
+  const squaremStep = (theta0: MixtureParameters, iteration: number) => {
+    const recoveredBefore = recoveries.length;
+    const first = emStep(theta0, iteration);
+    const theta1 = first.params;
+    const theta2 = maximize(stats, theta1, ctx.regularization);
+    const packed2 = settle(theta2, stats, iteration, ctx, recoveries, warnings, emptyThreshold);
+    const fallback = () => ({ params: theta2, packed: packed2, logLikelihood: meanLogLikelihood(kernel, data, packed2, stats, totalWeight, iteration) });
+    if (recoveries.length !== recoveredBefore) return fallback();
+    const parts = (t: MixtureParameters) => [t.weights, t.means, t.covariances];
+    const [p0, p1, p2] = [parts(theta0), parts(theta1), parts(theta2)];
+    let rr = 0;
+    let vv = 0;
+    for (let part = 0; part < 3; part++) {
+      for (let q = 0; q < p0[part].length; q++) {
+        const r = p1[part][q] - p0[part][q];
+        const v = p2[part][q] - 2 * p1[part][q] + p0[part][q];
+        rr += r * r;
+        vv += v * v;
+      }
+    }
+    let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
+    for (let attempt = 0; alpha < -1 && attempt < 30; attempt++, alpha = (alpha - 1) / 2) {
+      const [weights, means, covariances] = p0.map((a) => new Float64Array(a.length));
+      const extrapolated = [weights, means, covariances];
+      for (let part = 0; part < 3; part++) {
+        for (let q = 0; q < p0[part].length; q++) {
+          const r = p1[part][q] - p0[part][q];
+          const v = p2[part][q] - 2 * p1[part][q] + p0[part][q];
+          extrapolated[part][q] = p0[part][q] - 2 * alpha * r + alpha * alpha * v;
+        }
+      }
+      let sum = 0;
+      for (const w of weights) sum += w;
+      if (!weights.every((w) => w > 0)) continue;
+      for (let m = 0; m < weights.length; m++) weights[m] /= sum;
+      const thetaPrime: MixtureParameters = { ...theta0, weights, means, covariances };
+      const packedPrime = pack(thetaPrime).packed;
+      if (packedPrime === null) continue;
+      const primeLogLikelihood = kernel.eStep(data, packedPrime, stats) / totalWeight;
+      if (!Number.isFinite(primeLogLikelihood)) continue;
+      const accelerated = maximize(stats, thetaPrime, ctx.regularization);
+      const packedAccelerated = pack(accelerated).packed;
+      if (packedAccelerated === null) break;
+      const value = kernel.eStep(data, packedAccelerated, stats) / totalWeight;
+      if (value >= first.logLikelihood) return { params: accelerated, packed: packedAccelerated, logLikelihood: value };
+      break;
+    }
+    return fallback();
+  };
+  const update = ctx.acceleration === 'squarem' ? squaremStep : emStep;
+
   while (iteration < ctx.maxIterations) {
     iteration++;
     const recoveredBefore = recoveries.length;
-    params = maximize(stats, params, ctx.regularization);
-    packed = settle(params, stats, iteration, ctx, recoveries, warnings, emptyThreshold);
-    const next = meanLogLikelihood(kernel, data, packed, stats, totalWeight, iteration);
-    const change = next - logLikelihood;
-    logLikelihood = next;
-    history.push(next);
-    const stop = yield { restart: ctx.restart, restarts: ctx.restarts, iteration, logLikelihood: next, change };
+    const next = update(params, iteration);
+    params = next.params;
+    packed = next.packed;
+    const change = next.logLikelihood - logLikelihood;
+    logLikelihood = next.logLikelihood;
+    history.push(logLikelihood);
+    const stop = yield { restart: ctx.restart, restarts: ctx.restarts, iteration, logLikelihood, change };
     if (stop === true) break;
     // A re-seeded iteration may lower the likelihood; never call that convergence.
     if (recoveries.length === recoveredBefore && Math.abs(change) < ctx.tolerance) {

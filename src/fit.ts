@@ -122,6 +122,7 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
         restarts: opts.restarts,
         globalCovariance,
         rng,
+        acceleration: opts.acceleration,
       };
       const run = expectationMaximization(initial, ctx);
       let step = run.next();
@@ -154,6 +155,7 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
     regularization: opts.regularization,
     seed: opts.seed,
     weighted: weights !== null,
+    acceleration: opts.acceleration,
   };
   return new GaussianMixture(kept.params, {
     converged: kept.converged && !stopped,

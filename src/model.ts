@@ -27,6 +27,8 @@ export interface FitSettings {
   readonly seed: number;
   /** Whether per-row sample weights were used. */
   readonly weighted: boolean;
+  /** EM acceleration (absent in files written before it existed: plain EM). */
+  readonly acceleration?: 'none' | 'squarem';
 }
 
 /** What a model knows about how it was fitted. */

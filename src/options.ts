@@ -53,6 +53,12 @@ export interface FitOptions {
    * reference kernel). Faster kernels give the same result within rounding.
    */
   kernel?: Kernel;
+  /**
+   * `"squarem"` accelerates EM (Varadhan & Roland 2008): each iteration is then one
+   * SQUAREM cycle of three EM evaluations, kept only if the likelihood does not fall.
+   * Default `"none"`: plain EM, one M-step per iteration, as scikit-learn.
+   */
+  acceleration?: 'none' | 'squarem';
 }
 
 /** Options with every default applied. */
@@ -69,6 +75,7 @@ export interface ResolvedOptions {
   readonly sampleWeights: ArrayLike<number> | undefined;
   readonly onIteration: ((info: IterationInfo) => boolean | void) | undefined;
   readonly kernel: Kernel;
+  readonly acceleration: 'none' | 'squarem';
 }
 
 interface Rule {
@@ -96,6 +103,7 @@ const RULES: Record<keyof FitOptions, Rule> = {
   seed: { default: 0, valid: (v) => typeof v === 'number' && Number.isFinite(v), expected: 'a finite number' },
   sampleWeights: { default: undefined, valid: isArrayLike, expected: 'an array of non-negative numbers, one per row' },
   onIteration: { default: undefined, valid: (v) => typeof v === 'function', expected: 'a function' },
+  acceleration: { default: 'none', valid: oneOf(['none', 'squarem']), expected: 'one of none, squarem' },
   kernel: {
     default: referenceKernel,
     valid: (v) => isObject(v) && ['load', 'eStep', 'evaluate'].every((f) => typeof (v as Record<string, unknown>)[f] === 'function'),

@@ -119,6 +119,7 @@ function isSettings(v: unknown): boolean {
     Number.isFinite(v.tolerance) &&
     Number.isFinite(v.regularization) &&
     Number.isFinite(v.seed) &&
-    typeof v.weighted === 'boolean'
+    typeof v.weighted === 'boolean' &&
+    (v.acceleration === undefined || v.acceleration === 'none' || v.acceleration === 'squarem')
   );
 }

@@ -55,6 +55,8 @@ export interface SufficientStatistics {
   logLikelihood: number;
   /** The row with the lowest log density (−1 if none): where a collapsed component is re-seeded. */
   worstRow: number;
+  /** That row's log density (+∞ if none). */
+  worstLogDensity: number;
 }
 
 /** Allocates zeroed statistics for the given shape. */
@@ -68,6 +70,7 @@ export function createStatistics(shape: 'full' | 'diag', k: number, d: number): 
     second: new Float64Array(shape === 'full' ? k * d * d : k * d),
     logLikelihood: 0,
     worstRow: -1,
+    worstLogDensity: Infinity,
   };
 }
 

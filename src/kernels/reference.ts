@@ -143,6 +143,7 @@ export const referenceKernel: Kernel = {
     }
     s.logLikelihood = total;
     s.worstRow = worstRow;
+    s.worstLogDensity = worst;
     return total;
   },
 
