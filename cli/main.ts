@@ -18,8 +18,13 @@ import {
   type GaussianMixture,
   type InitMethod,
   type IterationInfo,
+  type Kernel,
   type Matrix,
+  referenceKernel,
 } from '../src/index.js';
+import { availableParallelism } from 'node:os';
+import { CHUNK_ROWS, createParallelKernel } from '../node/parallel-kernel.js';
+import { createWasmKernelSync } from '../src/kernels/wasm.js';
 import { CliError } from './errors.js';
 import { checkOutputs, emit, toCsv, writeAtomic } from './output.js';
 import { readTable, type Table } from './read.js';
@@ -234,6 +239,36 @@ interface FitFlags extends CommonOptions {
   report?: string;
   plot?: string;
   progress?: boolean;
+  threads?: number;
+  kernel: 'auto' | 'wasm' | 'typescript';
+  acceleration: 'none' | 'squarem';
+}
+
+/** Pools started by this command, closed when it ends. */
+const pools: { close(): Promise<void> }[] = [];
+
+/**
+ * The E-step kernel for a fit: WebAssembly SIMD on worker threads for large data,
+ * WebAssembly on this thread for small data, or the TypeScript reference kernel.
+ * Every choice gives the same model within rounding (1e-10 relative).
+ */
+async function chooseKernel(flags: { threads?: number; kernel: 'auto' | 'wasm' | 'typescript' }, rows: number): Promise<Kernel> {
+  if (flags.kernel === 'typescript' && flags.threads === undefined) return referenceKernel;
+  const inner = flags.kernel === 'typescript' ? 'reference' : 'wasm';
+  let local: Kernel = referenceKernel;
+  if (inner === 'wasm') {
+    try {
+      local = createWasmKernelSync();
+    } catch (error) {
+      if (flags.kernel === 'wasm') throw new CliError(`--kernel wasm: ${(error as Error).message}`, 1);
+    }
+  }
+  // Worker threads pay off from a few chunks of rows on; below that one thread is faster.
+  const threads = flags.threads ?? (rows >= 4 * CHUNK_ROWS ? availableParallelism() : 1);
+  if (threads <= 1) return local;
+  const pool = await createParallelKernel({ threads, inner: local === referenceKernel ? 'reference' : 'wasm' });
+  pools.push(pool);
+  return pool;
 }
 
 async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortController): Promise<number> {
@@ -264,6 +299,8 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
     regularization: flags.regCovar,
     seed: flags.seed,
     sampleWeights: table.weights ?? undefined,
+    acceleration: flags.acceleration,
+    kernel: await chooseKernel(flags, table.matrix.rows),
     signal: interrupt.signal,
     onIteration: (info) => {
       if (traces.length <= info.restart) traces.push({ restart: info.restart, history: [] });
@@ -393,6 +430,8 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
     regularization: flags.regCovar,
     seed: flags.seed,
     sampleWeights: table.weights ?? undefined,
+    acceleration: flags.acceleration,
+    kernel: await chooseKernel(flags, table.matrix.rows),
   });
   const rows: SelectionRow[] = result.entries
     .filter((e) => e.bic !== null)
@@ -475,6 +514,9 @@ function fitOptions(command: Command): Command {
     .option('--force', 'replace existing output files')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'print no summary or progress')
+    .option('--threads <n>', 'worker threads for the E-step (default: all cores for large data); any count gives the same model', integer('--threads', 1))
+    .addOption(new Option('--kernel <name>', 'E-step implementation').choices(['auto', 'wasm', 'typescript']).default('auto'))
+    .addOption(new Option('--acceleration <name>', 'squarem: fewer, costlier iterations; none: plain EM').choices(['none', 'squarem']).default('none'))
     .addOption(new Option('--progress', 'print progress lines even when stderr is not a terminal').hideHelp());
 }
 
@@ -584,6 +626,7 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(error, debug);
   } finally {
     process.off('SIGINT', onSigint);
+    await Promise.all(pools.splice(0).map((pool) => pool.close()));
   }
 }
 

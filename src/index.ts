@@ -30,3 +30,5 @@ export type {
 } from './types.js';
 export { select } from './select.js';
 export type { Criterion, SelectionEntry, SelectionResult, SelectOptions } from './select.js';
+export { createWasmKernel, createWasmKernelSync, CHUNK_ROWS } from './kernels/wasm.js';
+export type { WasmKernel, WasmKernelOptions, WasmVariant } from './kernels/wasm.js';

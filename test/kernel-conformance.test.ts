@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { covarianceModels, pack, type MixtureParameters } from '../src/covariance/index.js';
 import { BLOCK_ROWS, createStatistics, type Kernel } from '../src/kernels/kernel.js';
 import { referenceKernel } from '../src/kernels/reference.js';
+import { createWasmKernelSync } from '../src/kernels/wasm.js';
 import { COVARIANCE_TYPES, Random, type CovarianceType } from '../src/index.js';
 
 /** Every kernel implementation registers here and must pass the same suite. */
-const KERNELS: Record<string, Kernel> = { reference: referenceKernel };
+const KERNELS: Record<string, Kernel> = { reference: referenceKernel, wasm: createWasmKernelSync() };
 
 /** Inverse and determinant by Gauss–Jordan elimination with partial pivoting: the naive formula. */
 function inverseAndDeterminant(a: number[][]): { inverse: number[][]; determinant: number } {

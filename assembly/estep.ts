@@ -1,0 +1,959 @@
+/**
+ * mixem's E-step kernel in AssemblyScript, compiled to WebAssembly with 128-bit
+ * SIMD (two f64 lanes) by scripts/build-wasm.mjs. It computes what
+ * src/kernels/reference.ts computes; src/kernels/wasm.ts is its TypeScript adapter.
+ * The build is made twice from this one source: plain SIMD, and relaxed SIMD,
+ * where `madd` below becomes the fused `f64x2.relaxed_madd`.
+ *
+ * Symbols: n rows, d features, k components, i and j rows, a, b and c features,
+ * m a component; ld = d rounded up to even, kp = k rounded up to even.
+ *
+ * How the work is vectorised:
+ * - Each block of BLOCK_ROWS rows goes through three phases: (1) the joint
+ *   log densities of every row and component, (2) per row the max-shifted
+ *   log-sum-exp, the log-likelihood and the exponentials, (3) the statistics.
+ *   The generic full-covariance path runs phases 1 and 3 component by
+ *   component, so that F_m and the component's accumulators stay in the
+ *   first-level cache for large d; the others go row pair by row pair.
+ * - Densities are computed for two rows at once, one row per lane, so the
+ *   triangular product y = F (x − μ), the squared norm, the max-shifted
+ *   log-sum-exp and the exponentials need no horizontal operations. The factor
+ *   entries are broadcast (`v128.load64_splat`) and serve both rows.
+ * - Statistics are accumulated row by row, in row order, vectorised over
+ *   features: each element of counts, first and second receives its rows'
+ *   terms in the same order and with the same products as in the reference
+ *   (ra = r·(x − μ)_a, then ra·(x − μ)_b). Two rows are applied per pass over
+ *   the accumulators (a rank-2 update that still adds row i before row i+1),
+ *   which halves the loads and stores of the second moments.
+ * - Each row's exponentials exp(logp_m − max) serve both the log-sum-exp and
+ *   the responsibilities r_m = w·exp(logp_m − max)/Σ, one exponential per row
+ *   and component where the reference takes two; they agree within rounding.
+ * - Rows are summed in blocks of BLOCK_ROWS whose totals are added in block
+ *   order, as in the reference; `estep` returns one range's statistics from
+ *   zero, and the caller adds ranges (chunks) in order with `merge`.
+ * - d = 1…4 with full covariances have unrolled paths; every other d takes
+ *   the generic path, which blocks the triangular product by 4 rows of F
+ *   (eight independent sums) and the second moments by 2 rows.
+ *
+ * Memory: the JavaScript side allocates every buffer through `alloc`/`free`
+ * (the TLSF allocator of AssemblyScript's minimal runtime; linear memory grows
+ * as needed; one block holds at most 1 GiB). Layouts, in f64 unless noted:
+ * - data: n×d row-major, then 2 zeros (a vector read of an odd-d row's last
+ *   pair reads one value past it);
+ * - weights: n values, or the pointer 0 for all ones;
+ * - params (`configure`): cst[kp] = log π_m + log-normaliser_m | means[k×ld] |
+ *   factors (full: k blocks of d×d holding F_m's lower triangle, zeros
+ *   elsewhere; diag: k×ld inverse standard deviations); padding is zero;
+ * - stats (`estep`, `merge`): header[4] = (Σ w log p, lowest log density, its
+ *   row, 0) | counts[kp] | first[k×ld] | second (full: k blocks of d×ld whose
+ *   lower triangle is valid, the rest is scratch; diag: k×ld).
+ */
+
+/** Rows per summation block (src/kernels/kernel.ts BLOCK_ROWS). */
+const BLOCK_ROWS: i32 = 256;
+/** f64 values before the counts in a stats buffer. */
+const HEADER: i32 = 4;
+
+const ZERO: v128 = f64x2(0.0, 0.0);
+const HALF: v128 = f64x2(0.5, 0.5);
+const NEG_INF: v128 = f64x2(-Infinity, -Infinity);
+
+// ---------------------------------------------------------------- configuration
+
+let variant: i32 = 0; // 1…4: full with that d; 5: full, generic d; 6: diag
+let isFull: bool = true;
+let K: i32 = 0;
+let KP: i32 = 0;
+let D: i32 = 0;
+let LD: i32 = 0;
+let cstPtr: usize = 0;
+let meanPtr: usize = 0;
+let factorPtr: usize = 0;
+let meanStride: usize = 0; // bytes per component's mean
+let factorStride: usize = 0; // bytes per component's factor
+let secondStride: usize = 0; // bytes per component's second moments
+let statsFloats: i32 = 0; // f64 values after the header
+let firstOffset: usize = 0; // bytes from the start of the counts
+let secondOffset: usize = 0;
+// scratch
+let dvPtr: usize = 0; // d vectors: a row pair's x (diag) or x − μ_m (full), paired
+let diffIPtr: usize = 0; // ld values: row i's x − μ_m
+let diffJPtr: usize = 0; // ld values: row j's
+let lvBlockPtr: usize = 0; // (BLOCK_ROWS/2)·k vectors: logp, then exp(logp − max), of each row pair
+let scaleBlockPtr: usize = 0; // BLOCK_ROWS/2 vectors: w/Σ exp(logp − max) of each row pair
+let validBlockPtr: usize = 0; // BLOCK_ROWS/2 masks: which rows of each pair count (w ≠ 0)
+let blockPtr: usize = 0; // statsFloats values: the current block's statistics
+
+@inline function even(v: i32): i32 {
+  return (v + 1) & ~1;
+}
+
+@inline function statsFloatsFor(full: bool, k: i32, d: i32): i32 {
+  const ld = even(d);
+  return even(k) + k * ld + (full ? k * d * ld : k * ld);
+}
+
+/** A 16-aligned block of `bytes` bytes; traps (`unreachable`) when memory cannot grow enough. */
+export function alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+/** Frees a block from `alloc`. */
+export function free(ptr: usize): void {
+  heap.free(ptr);
+}
+
+/** f64 values in a stats buffer, header included. */
+export function statsLength(full: i32, k: i32, d: i32): i32 {
+  return HEADER + statsFloatsFor(full != 0, k, d);
+}
+
+/** f64 values in a params buffer. */
+export function paramsLength(full: i32, k: i32, d: i32): i32 {
+  const ld = even(d);
+  return even(k) + k * ld + (full != 0 ? k * d * d : k * ld);
+}
+
+/** Bytes of scratch that `configure` needs. */
+export function scratchBytes(full: i32, k: i32, d: i32): i32 {
+  const ld = even(d);
+  const pairs = BLOCK_ROWS >> 1;
+  return 16 * d + 8 * 2 * ld + 16 * pairs * (k + 2) + 8 * statsFloatsFor(full != 0, k, d);
+}
+
+/** Sets the parameters (laid out as in the header comment) and the scratch area for the next calls. */
+export function configure(full: i32, k: i32, d: i32, params: usize, scratch: usize): void {
+  isFull = full != 0;
+  K = k;
+  KP = even(k);
+  D = d;
+  LD = even(d);
+  variant = isFull ? (d <= 4 ? d : 5) : 6;
+  cstPtr = params;
+  meanPtr = params + (<usize>KP << 3);
+  factorPtr = meanPtr + (<usize>(k * LD) << 3);
+  meanStride = <usize>LD << 3;
+  factorStride = isFull ? <usize>(d * d) << 3 : meanStride;
+  secondStride = isFull ? <usize>(d * LD) << 3 : meanStride;
+  statsFloats = statsFloatsFor(isFull, k, d);
+  firstOffset = <usize>KP << 3;
+  secondOffset = firstOffset + (<usize>(k * LD) << 3);
+  const pairs = <usize>(BLOCK_ROWS >> 1);
+  dvPtr = scratch;
+  diffIPtr = dvPtr + (<usize>d << 4);
+  diffJPtr = diffIPtr + (<usize>LD << 3);
+  lvBlockPtr = diffJPtr + (<usize>LD << 3);
+  scaleBlockPtr = lvBlockPtr + ((pairs * <usize>k) << 4);
+  validBlockPtr = scaleBlockPtr + (pairs << 4);
+  blockPtr = validBlockPtr + (pairs << 4);
+}
+
+// ---------------------------------------------------------------- vector helpers
+
+/** a·b + c: fused (one rounding) in the relaxed build where the engine fuses, else a product then a sum. */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+@inline function sp(ptr: usize): v128 {
+  return v128.load64_splat(ptr);
+}
+
+/** [x_i[c], x_j[c]] where `off` = 8c. */
+@inline function pairOf(xi: usize, xj: usize, off: usize): v128 {
+  return v128.load64_lane(xj + off, v128.load64_zero(xi + off), 1);
+}
+
+@inline function lane0(v: v128): v128 {
+  return f64x2.shuffle(v, v, 0, 0);
+}
+
+@inline function lane1(v: v128): v128 {
+  return f64x2.shuffle(v, v, 1, 1);
+}
+
+// exp, after Tang's table-driven method (ACM TOMS 15(2), 1989): x = (64k + j)·ln2/64 + r,
+// so e^x = 2^k · 2^(j/64) · e^r with |r| ≤ ln2/128.
+// - n = 64k + j = round(x·64/ln 2) comes from the 1.5·2^52 trick: adding it
+//   rounds to an integer held in the low mantissa bits (j is their low 6 bits).
+// - r = x − n·ln2/64 in two steps (Cody–Waite): ln2/64 split in a high part
+//   with 21 trailing zero bits, so that n·LN2_64_HI is exact, and a low part
+//   (fdlibm's split of ln 2, divided by 64).
+// - e^r − 1 = r + r²(1/2 + r/6 + r²/24 + r³/120): Taylor to degree 5, whose
+//   truncation is below 4e-17 relative on |r| ≤ ln2/128.
+// - 2^(j/64) from a table of correctly rounded doubles, then 2^k applied as
+//   two powers of two, so that results in the subnormal range are rounded
+//   once and results near the overflow threshold do not overflow early.
+// x is clamped to [−746, 710] first (pmin/pmax keep NaN): e^−746 rounds to 0
+// and e^710 overflows to +∞, as they should. Error about 1 ulp (2.2e-16
+// relative, measured) wherever the result is normal.
+const N_OVER_LN2: f64 = 92.33248261689366; // 64 / ln 2
+const LN2_64_HI: f64 = 6.93147180369123816490e-1 / 64;
+const LN2_64_LO: f64 = 1.90821492927058770002e-10 / 64;
+const SHIFTER: f64 = 6755399441055744.0; // 1.5·2^52
+/**
+ * 2^(j/64) for j = 0…63 as bit patterns, correctly rounded: each is the
+ * double m·2^-52 nearest to the 64th root of 2^j, found by bisection on m
+ * with exact integer (BigInt) powers.
+ */
+const EXP_TABLE: usize = memory.data<u64>([
+  0x3ff0000000000000, 0x3ff02c9a3e778061, 0x3ff059b0d3158574, 0x3ff0874518759bc8,
+  0x3ff0b5586cf9890f, 0x3ff0e3ec32d3d1a2, 0x3ff11301d0125b51, 0x3ff1429aaea92de0,
+  0x3ff172b83c7d517b, 0x3ff1a35beb6fcb75, 0x3ff1d4873168b9aa, 0x3ff2063b88628cd6,
+  0x3ff2387a6e756238, 0x3ff26b4565e27cdd, 0x3ff29e9df51fdee1, 0x3ff2d285a6e4030b,
+  0x3ff306fe0a31b715, 0x3ff33c08b26416ff, 0x3ff371a7373aa9cb, 0x3ff3a7db34e59ff7,
+  0x3ff3dea64c123422, 0x3ff4160a21f72e2a, 0x3ff44e086061892d, 0x3ff486a2b5c13cd0,
+  0x3ff4bfdad5362a27, 0x3ff4f9b2769d2ca7, 0x3ff5342b569d4f82, 0x3ff56f4736b527da,
+  0x3ff5ab07dd485429, 0x3ff5e76f15ad2148, 0x3ff6247eb03a5585, 0x3ff6623882552225,
+  0x3ff6a09e667f3bcd, 0x3ff6dfb23c651a2f, 0x3ff71f75e8ec5f74, 0x3ff75feb564267c9,
+  0x3ff7a11473eb0187, 0x3ff7e2f336cf4e62, 0x3ff82589994cce13, 0x3ff868d99b4492ed,
+  0x3ff8ace5422aa0db, 0x3ff8f1ae99157736, 0x3ff93737b0cdc5e5, 0x3ff97d829fde4e50,
+  0x3ff9c49182a3f090, 0x3ffa0c667b5de565, 0x3ffa5503b23e255d, 0x3ffa9e6b5579fdbf,
+  0x3ffae89f995ad3ad, 0x3ffb33a2b84f15fb, 0x3ffb7f76f2fb5e47, 0x3ffbcc1e904bc1d2,
+  0x3ffc199bdd85529c, 0x3ffc67f12e57d14b, 0x3ffcb720dcef9069, 0x3ffd072d4a07897c,
+  0x3ffd5818dcfba487, 0x3ffda9e603db3285, 0x3ffdfc97337b9b5f, 0x3ffe502ee78b3ff6,
+  0x3ffea4afa2a490da, 0x3ffefa1bee615a27, 0x3fff50765b6e4540, 0x3fffa7c1819e90d8,
+]);
+
+/** e^x in both lanes. */
+@inline function vexp(xin: v128): v128 {
+  const x = f64x2.pmin(f64x2.pmax(xin, f64x2.splat(-746.0)), f64x2.splat(710.0));
+  const t = madd(x, f64x2.splat(N_OVER_LN2), f64x2.splat(SHIFTER));
+  const n = f64x2.sub(t, f64x2.splat(SHIFTER));
+  let r = madd(n, f64x2.splat(-LN2_64_HI), x);
+  r = madd(n, f64x2.splat(-LN2_64_LO), r);
+  let q = madd(f64x2.splat(1.0 / 120.0), r, f64x2.splat(1.0 / 24.0));
+  q = madd(q, r, f64x2.splat(1.0 / 6.0));
+  q = madd(q, r, f64x2.splat(0.5));
+  const s = madd(f64x2.mul(r, r), q, r); // e^r − 1
+  const j = v128.and(t, i64x2.splat(63));
+  const tj = v128.load64_lane(
+    EXP_TABLE + (<usize>i32x4.extract_lane(j, 2) << 3),
+    v128.load64_zero(EXP_TABLE + (<usize>i32x4.extract_lane(j, 0) << 3)),
+    1,
+  );
+  const e = madd(tj, s, tj); // 2^(j/64)·e^r
+  // 2^k = 2^k1 · 2^k2 with k = floor(n/64), k1 = floor(n/128): both factors are normal.
+  const k1 = f64x2.floor(f64x2.mul(n, f64x2.splat(1.0 / 128.0)));
+  const k2 = f64x2.sub(f64x2.floor(f64x2.mul(n, f64x2.splat(1.0 / 64.0))), k1);
+  const s1 = i64x2.shl(f64x2.add(k1, f64x2.splat(SHIFTER + 1023.0)), 52);
+  const s2 = i64x2.shl(f64x2.add(k2, f64x2.splat(SHIFTER + 1023.0)), 52);
+  return f64x2.mul(f64x2.mul(e, s1), s2);
+}
+
+/** Replaces `count` f64 values at `ptr` by their exponentials (for tests). */
+export function expInPlace(ptr: usize, count: i32): void {
+  let i = 0;
+  for (; i + 1 < count; i += 2) {
+    const p = ptr + (<usize>i << 3);
+    v128.store(p, vexp(v128.load(p)));
+  }
+  if (i < count) {
+    const p = ptr + (<usize>i << 3);
+    store<f64>(p, f64x2.extract_lane(vexp(v128.load64_zero(p)), 0));
+  }
+}
+
+// ---------------------------------------------------------------- densities
+// Phase 1 of a block: log π_m + log N(x | m) of every row pair (one row per
+// lane) and component, into lvBlock[pair·k + m]. The small-d paths go pair by
+// pair, holding the pair's x in registers, and form y and ‖y‖² in the
+// reference's order of operations. Globals are read into locals first: the
+// engine reloads a global at each use.
+
+@inline function logp(cst: usize, sq: v128): v128 {
+  return f64x2.sub(sp(cst), f64x2.mul(HALF, sq));
+}
+
+function densityFull1(xi: usize, xj: usize, lv: usize): void {
+  const x0 = pairOf(xi, xj, 0);
+  const k = K;
+  const muStride = meanStride;
+  const fStride = factorStride;
+  let mu = meanPtr;
+  let f = factorPtr;
+  let cst = cstPtr;
+  for (let m = 0; m < k; m++) {
+    const y0 = f64x2.mul(sp(f), f64x2.sub(x0, sp(mu)));
+    v128.store(lv, logp(cst, f64x2.mul(y0, y0)));
+    mu += muStride;
+    f += fStride;
+    cst += 8;
+    lv += 16;
+  }
+}
+
+function densityFull2(xi: usize, xj: usize, lv: usize): void {
+  const x0 = pairOf(xi, xj, 0);
+  const x1 = pairOf(xi, xj, 8);
+  const k = K;
+  const muStride = meanStride;
+  const fStride = factorStride;
+  let mu = meanPtr;
+  let f = factorPtr; // rows of 2: F[j][c] at f + 8·(2j + c)
+  let cst = cstPtr;
+  for (let m = 0; m < k; m++) {
+    const d0 = f64x2.sub(x0, sp(mu));
+    const d1 = f64x2.sub(x1, sp(mu + 8));
+    const y0 = f64x2.mul(sp(f), d0);
+    const y1 = madd(sp(f + 24), d1, f64x2.mul(sp(f + 16), d0));
+    v128.store(lv, logp(cst, madd(y1, y1, f64x2.mul(y0, y0))));
+    mu += muStride;
+    f += fStride;
+    cst += 8;
+    lv += 16;
+  }
+}
+
+function densityFull3(xi: usize, xj: usize, lv: usize): void {
+  const x0 = pairOf(xi, xj, 0);
+  const x1 = pairOf(xi, xj, 8);
+  const x2 = pairOf(xi, xj, 16);
+  const k = K;
+  const muStride = meanStride;
+  const fStride = factorStride;
+  let mu = meanPtr;
+  let f = factorPtr; // rows of 3: F[j][c] at f + 8·(3j + c)
+  let cst = cstPtr;
+  for (let m = 0; m < k; m++) {
+    const d0 = f64x2.sub(x0, sp(mu));
+    const d1 = f64x2.sub(x1, sp(mu + 8));
+    const d2 = f64x2.sub(x2, sp(mu + 16));
+    const y0 = f64x2.mul(sp(f), d0);
+    const y1 = madd(sp(f + 32), d1, f64x2.mul(sp(f + 24), d0));
+    const y2 = madd(sp(f + 64), d2, madd(sp(f + 56), d1, f64x2.mul(sp(f + 48), d0)));
+    v128.store(lv, logp(cst, madd(y2, y2, madd(y1, y1, f64x2.mul(y0, y0)))));
+    mu += muStride;
+    f += fStride;
+    cst += 8;
+    lv += 16;
+  }
+}
+
+function densityFull4(xi: usize, xj: usize, lv: usize): void {
+  const x0 = pairOf(xi, xj, 0);
+  const x1 = pairOf(xi, xj, 8);
+  const x2 = pairOf(xi, xj, 16);
+  const x3 = pairOf(xi, xj, 24);
+  const k = K;
+  const muStride = meanStride;
+  const fStride = factorStride;
+  let mu = meanPtr;
+  let f = factorPtr; // rows of 4: F[j][c] at f + 8·(4j + c)
+  let cst = cstPtr;
+  for (let m = 0; m < k; m++) {
+    const d0 = f64x2.sub(x0, sp(mu));
+    const d1 = f64x2.sub(x1, sp(mu + 8));
+    const d2 = f64x2.sub(x2, sp(mu + 16));
+    const d3 = f64x2.sub(x3, sp(mu + 24));
+    const y0 = f64x2.mul(sp(f), d0);
+    const y1 = madd(sp(f + 40), d1, f64x2.mul(sp(f + 32), d0));
+    const y2 = madd(sp(f + 80), d2, madd(sp(f + 72), d1, f64x2.mul(sp(f + 64), d0)));
+    const y3 = madd(sp(f + 120), d3, madd(sp(f + 112), d2, madd(sp(f + 104), d1, f64x2.mul(sp(f + 96), d0))));
+    v128.store(lv, logp(cst, madd(y3, y3, madd(y2, y2, madd(y1, y1, f64x2.mul(y0, y0))))));
+    mu += muStride;
+    f += fStride;
+    cst += 8;
+    lv += 16;
+  }
+}
+
+/** Diagonal: y_c = f_c (x_c − μ_c), two sums for ‖y‖² (even and odd c). */
+function densityDiag(xi: usize, xj: usize, lv: usize): void {
+  const d = D;
+  const k = K;
+  const xs = dvPtr;
+  const muStride = meanStride;
+  for (let c = 0; c < d; c++) v128.store(xs + (<usize>c << 4), pairOf(xi, xj, <usize>c << 3));
+  let mu = meanPtr;
+  let f = factorPtr;
+  let cst = cstPtr;
+  for (let m = 0; m < k; m++) {
+    let s0 = ZERO, s1 = ZERO;
+    let c = 0;
+    for (; c + 1 < d; c += 2) {
+      const o = <usize>c << 3;
+      const y0 = f64x2.mul(sp(f + o), f64x2.sub(v128.load(xs + (o << 1)), sp(mu + o)));
+      const y1 = f64x2.mul(v128.load64_splat(f + o, 8), f64x2.sub(v128.load(xs + (o << 1), 16), v128.load64_splat(mu + o, 8)));
+      s0 = madd(y0, y0, s0);
+      s1 = madd(y1, y1, s1);
+    }
+    if (c < d) {
+      const o = <usize>c << 3;
+      const y0 = f64x2.mul(sp(f + o), f64x2.sub(v128.load(xs + (o << 1)), sp(mu + o)));
+      s0 = madd(y0, y0, s0);
+    }
+    v128.store(lv, logp(cst, f64x2.add(s0, s1)));
+    mu += muStride;
+    f += muStride;
+    cst += 8;
+    lv += 16;
+  }
+}
+
+/**
+ * Full covariance, any d, for a block of rows, component by component (so
+ * that F_m stays in the first-level cache however large d is). y = F (x − μ)
+ * is formed four rows of F at a time: the columns left of the diagonal 4×4
+ * block go two per step into eight independent sums (even and odd columns),
+ * which keeps the multiply-add units busy; the block's lower triangle
+ * follows, unrolled. Two rows, then one, finish when 4 ∤ d.
+ */
+function densitiesFullGeneric(x: usize, start: i32, end: i32): void {
+  const d = D;
+  const k = K;
+  const dv = dvPtr;
+  const rowBytes = <usize>d << 3;
+  const pairStride = <usize>k << 4;
+  let mu = meanPtr;
+  let f = factorPtr;
+  let cst = cstPtr;
+  let lvm = lvBlockPtr;
+  for (let m = 0; m < k; m++) {
+    let lv = lvm;
+    for (let i = start; i < end; i += 2) {
+      const xi = x + <usize>i * rowBytes;
+      const xj = i + 1 < end ? xi + rowBytes : xi;
+      for (let c = 0; c < d; c++) {
+        const o = <usize>c << 3;
+        v128.store(dv + (o << 1), f64x2.sub(pairOf(xi, xj, o), sp(mu + o)));
+      }
+      let sq = ZERO;
+      let j0 = 0;
+      for (; j0 + 4 <= d; j0 += 4) {
+        const p0 = f + <usize>j0 * rowBytes;
+        const p1 = p0 + rowBytes;
+        const p2 = p1 + rowBytes;
+        const p3 = p2 + rowBytes;
+        let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
+        let b0 = ZERO, b1 = ZERO, b2 = ZERO, b3 = ZERO;
+        for (let c = 0; c < j0; c += 2) {
+          const o = <usize>c << 3;
+          const v0 = v128.load(dv + (o << 1));
+          const v1 = v128.load(dv + (o << 1), 16);
+          a0 = madd(sp(p0 + o), v0, a0);
+          a1 = madd(sp(p1 + o), v0, a1);
+          a2 = madd(sp(p2 + o), v0, a2);
+          a3 = madd(sp(p3 + o), v0, a3);
+          b0 = madd(v128.load64_splat(p0 + o, 8), v1, b0);
+          b1 = madd(v128.load64_splat(p1 + o, 8), v1, b1);
+          b2 = madd(v128.load64_splat(p2 + o, 8), v1, b2);
+          b3 = madd(v128.load64_splat(p3 + o, 8), v1, b3);
+        }
+        const o = <usize>j0 << 3;
+        const dvo = dv + (o << 1);
+        const v0 = v128.load(dvo);
+        const v1 = v128.load(dvo, 16);
+        const v2 = v128.load(dvo, 32);
+        const v3 = v128.load(dvo, 48);
+        a0 = madd(sp(p0 + o), v0, a0);
+        a1 = madd(sp(p1 + o), v0, a1);
+        b1 = madd(v128.load64_splat(p1 + o, 8), v1, b1);
+        a2 = madd(sp(p2 + o), v0, a2);
+        b2 = madd(v128.load64_splat(p2 + o, 8), v1, b2);
+        a2 = madd(v128.load64_splat(p2 + o, 16), v2, a2);
+        a3 = madd(sp(p3 + o), v0, a3);
+        b3 = madd(v128.load64_splat(p3 + o, 8), v1, b3);
+        a3 = madd(v128.load64_splat(p3 + o, 16), v2, a3);
+        b3 = madd(v128.load64_splat(p3 + o, 24), v3, b3);
+        const y0 = f64x2.add(a0, b0);
+        const y1 = f64x2.add(a1, b1);
+        const y2 = f64x2.add(a2, b2);
+        const y3 = f64x2.add(a3, b3);
+        sq = madd(y3, y3, madd(y2, y2, madd(y1, y1, madd(y0, y0, sq))));
+      }
+      if (j0 + 2 <= d) {
+        const p0 = f + <usize>j0 * rowBytes;
+        const p1 = p0 + rowBytes;
+        let a0 = ZERO, a1 = ZERO, b0 = ZERO, b1 = ZERO;
+        for (let c = 0; c < j0; c += 2) {
+          const o = <usize>c << 3;
+          const v0 = v128.load(dv + (o << 1));
+          const v1 = v128.load(dv + (o << 1), 16);
+          a0 = madd(sp(p0 + o), v0, a0);
+          a1 = madd(sp(p1 + o), v0, a1);
+          b0 = madd(v128.load64_splat(p0 + o, 8), v1, b0);
+          b1 = madd(v128.load64_splat(p1 + o, 8), v1, b1);
+        }
+        const o = <usize>j0 << 3;
+        const v0 = v128.load(dv + (o << 1));
+        const v1 = v128.load(dv + (o << 1), 16);
+        a0 = madd(sp(p0 + o), v0, a0);
+        a1 = madd(sp(p1 + o), v0, a1);
+        b1 = madd(v128.load64_splat(p1 + o, 8), v1, b1);
+        const y0 = f64x2.add(a0, b0);
+        const y1 = f64x2.add(a1, b1);
+        sq = madd(y1, y1, madd(y0, y0, sq));
+        j0 += 2;
+      }
+      if (j0 < d) {
+        const p0 = f + <usize>j0 * rowBytes;
+        let a0 = ZERO, b0 = ZERO;
+        for (let c = 0; c < j0; c += 2) {
+          const o = <usize>c << 3;
+          a0 = madd(sp(p0 + o), v128.load(dv + (o << 1)), a0);
+          b0 = madd(v128.load64_splat(p0 + o, 8), v128.load(dv + (o << 1), 16), b0);
+        }
+        const o = <usize>j0 << 3;
+        const y0 = f64x2.add(madd(sp(p0 + o), v128.load(dv + (o << 1)), a0), b0);
+        sq = madd(y0, y0, sq);
+      }
+      v128.store(lv, logp(cst, sq));
+      lv += pairStride;
+    }
+    mu += meanStride;
+    f += factorStride;
+    cst += 8;
+    lvm += 16;
+  }
+}
+
+/** Phase 1 for rows [start, end) of one block. */
+function densities(x: usize, start: i32, end: i32): void {
+  const v = variant;
+  if (v == 5) {
+    densitiesFullGeneric(x, start, end);
+    return;
+  }
+  const rowBytes = <usize>D << 3;
+  const pairStride = <usize>K << 4;
+  let lv = lvBlockPtr;
+  for (let i = start; i < end; i += 2) {
+    const xi = x + <usize>i * rowBytes;
+    const xj = i + 1 < end ? xi + rowBytes : xi;
+    switch (v) {
+      case 1:
+        densityFull1(xi, xj, lv);
+        break;
+      case 2:
+        densityFull2(xi, xj, lv);
+        break;
+      case 3:
+        densityFull3(xi, xj, lv);
+        break;
+      case 4:
+        densityFull4(xi, xj, lv);
+        break;
+      default:
+        densityDiag(xi, xj, lv);
+    }
+    lv += pairStride;
+  }
+}
+
+// ---------------------------------------------------------------- log-sum-exp
+// Phase 2, pair by pair: the lane-wise maximum (`pmax` keeps the current
+// maximum when the candidate is NaN, as the reference's `if (logp[m] > max)`
+// does), then exp(logp_m − max) in place of logp_m, and their sums in m order.
+
+@inline function maxOf(lv: usize): v128 {
+  const k = K;
+  let M = NEG_INF;
+  for (let m = 0; m < k; m++) M = f64x2.pmax(M, v128.load(lv + (<usize>m << 4)));
+  return M;
+}
+
+@inline function exponentials(lv: usize, M: v128): v128 {
+  const k = K;
+  let S = ZERO;
+  for (let m = 0; m < k; m++) {
+    const p = lv + (<usize>m << 4);
+    const E = vexp(f64x2.sub(v128.load(p), M));
+    v128.store(p, E);
+    S = f64x2.add(S, E);
+  }
+  return S;
+}
+
+/** max + log Σ exp(logp − max), or max itself when it is −∞ or NaN (as in the reference). */
+@inline function logSumExp(max: f64, sum: f64): f64 {
+  return max > -Infinity ? max + Math.log(sum) : max;
+}
+
+// ---------------------------------------------------------------- statistics
+// Phase 3: rows i and j of each pair (i first) are added to the block's
+// statistics with r_m = w·exp(logp_m − max)/Σ — the pair's exponentials times
+// its `scale` (w/Σ per lane), masked to zero by `valid` for a zero weight and
+// for the lane of a missing row j. A component whose two r are both 0 is
+// skipped, as the reference skips r = 0; adding a zero term changes nothing
+// either.
+
+@inline function responsibility(e: usize, scale: v128, valid: v128): v128 {
+  return v128.and(f64x2.mul(v128.load(e), scale), valid);
+}
+
+@inline function addCount(p: usize, r: v128): void {
+  store<f64>(p, load<f64>(p) + f64x2.extract_lane(r, 0) + f64x2.extract_lane(r, 1));
+}
+
+/** Full covariance, d ≤ 2 (ld = 2): each row of x − μ is one vector. */
+function accumulateFullLd2(xi: usize, xj: usize, ev: usize, scale: v128, valid: v128): void {
+  const xvi = v128.load(xi);
+  const xvj = v128.load(xj);
+  const two = D == 2;
+  const k = K;
+  const counts = blockPtr;
+  const first = blockPtr + firstOffset;
+  const second = blockPtr + secondOffset;
+  const means = meanPtr;
+  const muStride = meanStride;
+  const sStride = secondStride;
+  for (let m = 0; m < k; m++) {
+    const r = responsibility(ev + (<usize>m << 4), scale, valid);
+    if (!v128.any_true(r)) continue;
+    addCount(counts + (<usize>m << 3), r);
+    const mu = v128.load(means + <usize>m * muStride);
+    const di = f64x2.sub(xvi, mu);
+    const dj = f64x2.sub(xvj, mu);
+    const rdi = f64x2.mul(lane0(r), di); // r·(x − μ)_a for both a
+    const rdj = f64x2.mul(lane1(r), dj);
+    const fp = first + <usize>m * muStride;
+    v128.store(fp, f64x2.add(f64x2.add(v128.load(fp), rdi), rdj));
+    const s = second + <usize>m * sStride;
+    v128.store(s, madd(lane0(rdj), dj, madd(lane0(rdi), di, v128.load(s))));
+    if (two) v128.store(s, madd(lane1(rdj), dj, madd(lane1(rdi), di, v128.load(s, 16))), 16);
+  }
+}
+
+/** Full covariance, d = 3 or 4 (ld = 4): each row of x − μ is two vectors. */
+function accumulateFullLd4(xi: usize, xj: usize, ev: usize, scale: v128, valid: v128): void {
+  const xi0 = v128.load(xi);
+  const xi1 = v128.load(xi, 16);
+  const xj0 = v128.load(xj);
+  const xj1 = v128.load(xj, 16);
+  const four = D == 4;
+  const k = K;
+  const counts = blockPtr;
+  const first = blockPtr + firstOffset;
+  const second = blockPtr + secondOffset;
+  const means = meanPtr;
+  const muStride = meanStride;
+  const sStride = secondStride;
+  for (let m = 0; m < k; m++) {
+    const r = responsibility(ev + (<usize>m << 4), scale, valid);
+    if (!v128.any_true(r)) continue;
+    addCount(counts + (<usize>m << 3), r);
+    const mp = means + <usize>m * muStride;
+    const mu0 = v128.load(mp);
+    const mu1 = v128.load(mp, 16);
+    const di0 = f64x2.sub(xi0, mu0);
+    const di1 = f64x2.sub(xi1, mu1);
+    const dj0 = f64x2.sub(xj0, mu0);
+    const dj1 = f64x2.sub(xj1, mu1);
+    const ri = lane0(r);
+    const rj = lane1(r);
+    const rdi0 = f64x2.mul(ri, di0);
+    const rdi1 = f64x2.mul(ri, di1);
+    const rdj0 = f64x2.mul(rj, dj0);
+    const rdj1 = f64x2.mul(rj, dj1);
+    const fp = first + <usize>m * muStride;
+    v128.store(fp, f64x2.add(f64x2.add(v128.load(fp), rdi0), rdj0));
+    v128.store(fp, f64x2.add(f64x2.add(v128.load(fp, 16), rdi1), rdj1), 16);
+    const s = second + <usize>m * sStride; // rows of 4
+    // rows 0 and 1 (b = 0, 1)
+    v128.store(s, madd(lane0(rdj0), dj0, madd(lane0(rdi0), di0, v128.load(s))));
+    v128.store(s, madd(lane1(rdj0), dj0, madd(lane1(rdi0), di0, v128.load(s, 32))), 32);
+    // row 2 (b = 0…3)
+    const ai2 = lane0(rdi1);
+    const aj2 = lane0(rdj1);
+    v128.store(s, madd(aj2, dj0, madd(ai2, di0, v128.load(s, 64))), 64);
+    v128.store(s, madd(aj2, dj1, madd(ai2, di1, v128.load(s, 80))), 80);
+    if (four) {
+      const ai3 = lane1(rdi1);
+      const aj3 = lane1(rdj1);
+      v128.store(s, madd(aj3, dj0, madd(ai3, di0, v128.load(s, 96))), 96);
+      v128.store(s, madd(aj3, dj1, madd(ai3, di1, v128.load(s, 112))), 112);
+    }
+  }
+}
+
+/** Diagonal: first and second moments, two features per vector. */
+function accumulateDiag(xi: usize, xj: usize, ev: usize, scale: v128, valid: v128): void {
+  const ld = LD;
+  const k = K;
+  const counts = blockPtr;
+  const first = blockPtr + firstOffset;
+  const second = blockPtr + secondOffset;
+  const means = meanPtr;
+  const muStride = meanStride;
+  for (let m = 0; m < k; m++) {
+    const r = responsibility(ev + (<usize>m << 4), scale, valid);
+    if (!v128.any_true(r)) continue;
+    addCount(counts + (<usize>m << 3), r);
+    const ri = lane0(r);
+    const rj = lane1(r);
+    const off = <usize>m * muStride;
+    const mp = means + off;
+    const fp = first + off;
+    const s = second + off;
+    for (let b = 0; b < ld; b += 2) {
+      const o = <usize>b << 3;
+      const mu = v128.load(mp + o);
+      const di = f64x2.sub(v128.load(xi + o), mu);
+      const dj = f64x2.sub(v128.load(xj + o), mu);
+      const rdi = f64x2.mul(ri, di);
+      const rdj = f64x2.mul(rj, dj);
+      v128.store(fp + o, f64x2.add(f64x2.add(v128.load(fp + o), rdi), rdj));
+      v128.store(s + o, madd(rdj, dj, madd(rdi, di, v128.load(s + o))));
+    }
+  }
+}
+
+/**
+ * Full covariance, any d, for a block of rows, component by component (so
+ * that the component's second moments stay in the first-level cache). The
+ * lower triangle goes two rows (a, a + 1) at a time, two columns per vector,
+ * so that each pair of x − μ values loaded serves four updates. Each element
+ * still receives row i's term, then row j's, pair after pair.
+ */
+function accumulateFullGeneric(x: usize, start: i32, end: i32): void {
+  const d = D;
+  const ld = LD;
+  const k = K;
+  const rowBytes = <usize>d << 3;
+  const sRowBytes = <usize>ld << 3;
+  const pairStride = <usize>k << 4;
+  const diffI = diffIPtr;
+  const diffJ = diffJPtr;
+  const scales = scaleBlockPtr;
+  const valids = validBlockPtr;
+  for (let m = 0; m < k; m++) {
+    const mp = meanPtr + <usize>m * meanStride;
+    const fp = blockPtr + firstOffset + <usize>m * meanStride;
+    const sm = blockPtr + secondOffset + <usize>m * secondStride;
+    const cp = blockPtr + (<usize>m << 3);
+    let ev = lvBlockPtr + (<usize>m << 4);
+    let pair: usize = 0;
+    for (let i = start; i < end; i += 2) {
+      const r = responsibility(ev, v128.load(scales + pair), v128.load(valids + pair));
+      ev += pairStride;
+      pair += 16;
+      if (!v128.any_true(r)) continue;
+      addCount(cp, r);
+      const xi = x + <usize>i * rowBytes;
+      const xj = i + 1 < end ? xi + rowBytes : xi;
+      const ri = lane0(r);
+      const rj = lane1(r);
+      for (let b = 0; b < ld; b += 2) {
+        const o = <usize>b << 3;
+        const mu = v128.load(mp + o);
+        const di = f64x2.sub(v128.load(xi + o), mu);
+        const dj = f64x2.sub(v128.load(xj + o), mu);
+        v128.store(diffI + o, di);
+        v128.store(diffJ + o, dj);
+        v128.store(fp + o, f64x2.add(f64x2.add(v128.load(fp + o), f64x2.mul(ri, di)), f64x2.mul(rj, dj)));
+      }
+      let row = sm;
+      let a = 0;
+      for (; a + 1 < d; a += 2) {
+        const oa = <usize>a << 3;
+        const rdi = f64x2.mul(ri, v128.load(diffI + oa)); // r·(x − μ) at a and a + 1
+        const rdj = f64x2.mul(rj, v128.load(diffJ + oa));
+        const ai0 = lane0(rdi);
+        const aj0 = lane0(rdj);
+        const ai1 = lane1(rdi);
+        const aj1 = lane1(rdj);
+        const row1 = row + sRowBytes;
+        for (let b = 0; b <= a; b += 2) {
+          const o = <usize>b << 3;
+          const vi = v128.load(diffI + o);
+          const vj = v128.load(diffJ + o);
+          v128.store(row + o, madd(aj0, vj, madd(ai0, vi, v128.load(row + o))));
+          v128.store(row1 + o, madd(aj1, vj, madd(ai1, vi, v128.load(row1 + o))));
+        }
+        row += sRowBytes << 1;
+      }
+      if (a < d) {
+        // The last row when d is odd.
+        const oa = <usize>a << 3;
+        const ai = lane0(f64x2.mul(ri, v128.load(diffI + oa)));
+        const aj = lane0(f64x2.mul(rj, v128.load(diffJ + oa)));
+        for (let b = 0; b <= a; b += 2) {
+          const o = <usize>b << 3;
+          v128.store(row + o, madd(aj, v128.load(diffJ + o), madd(ai, v128.load(diffI + o), v128.load(row + o))));
+        }
+      }
+    }
+  }
+}
+
+/** Phase 3 for rows [start, end) of one block. */
+function accumulate(x: usize, start: i32, end: i32): void {
+  const v = variant;
+  if (v == 5) {
+    accumulateFullGeneric(x, start, end);
+    return;
+  }
+  const rowBytes = <usize>D << 3;
+  const pairStride = <usize>K << 4;
+  let ev = lvBlockPtr;
+  let pair: usize = 0;
+  for (let i = start; i < end; i += 2) {
+    const valid = v128.load(validBlockPtr + pair);
+    if (v128.any_true(valid)) {
+      const scale = v128.load(scaleBlockPtr + pair);
+      const xi = x + <usize>i * rowBytes;
+      const xj = i + 1 < end ? xi + rowBytes : xi;
+      switch (v) {
+        case 1:
+        case 2:
+          accumulateFullLd2(xi, xj, ev, scale, valid);
+          break;
+        case 3:
+        case 4:
+          accumulateFullLd4(xi, xj, ev, scale, valid);
+          break;
+        default:
+          accumulateDiag(xi, xj, ev, scale, valid);
+      }
+    }
+    ev += pairStride;
+    pair += 16;
+  }
+}
+
+/** dst[0..count) += src[0..count); count is even. */
+function addInto(dst: usize, src: usize, count: i32): void {
+  const bytes = <usize>count << 3;
+  for (let o: usize = 0; o < bytes; o += 16) v128.store(dst + o, f64x2.add(v128.load(dst + o), v128.load(src + o)));
+}
+
+// ---------------------------------------------------------------- entry points
+
+/** Resets a stats buffer: no rows yet. */
+export function clearStats(out: usize): void {
+  store<f64>(out, 0.0);
+  store<f64>(out, Infinity, 8);
+  store<f64>(out, -1.0, 16);
+  store<f64>(out, 0.0, 24);
+  memory.fill(out + (<usize>HEADER << 3), 0, <usize>statsFloats << 3);
+}
+
+/**
+ * The statistics of rows [rowStart, rowEnd) from zero into `out` (a stats
+ * buffer): blocks of BLOCK_ROWS rows from rowStart, each summed on its own
+ * and added in block order. `x` is the data, `w` the weights or 0.
+ */
+export function estep(x: usize, w: usize, rowStart: i32, rowEnd: i32, out: usize): void {
+  clearStats(out);
+  const stats = out + (<usize>HEADER << 3);
+  const pairStride = <usize>K << 4;
+  let total = 0.0;
+  let worst = Infinity;
+  let worstRow = -1;
+  for (let start = rowStart; start < rowEnd; start += BLOCK_ROWS) {
+    const end = min(start + BLOCK_ROWS, rowEnd);
+    memory.fill(blockPtr, 0, <usize>statsFloats << 3);
+    densities(x, start, end);
+    let blockTotal = 0.0;
+    let lv = lvBlockPtr;
+    let pair: usize = 0;
+    for (let i = start; i < end; i += 2) {
+      const two = i + 1 < end;
+      const wi = w ? load<f64>(w + (<usize>i << 3)) : 1.0;
+      const wj = two ? (w ? load<f64>(w + (<usize>i << 3), 8) : 1.0) : 0.0;
+      const W = f64x2(wi, wj);
+      const valid = f64x2.ne(W, ZERO);
+      let scale = ZERO;
+      // Zero-weight rows count for nothing, as in the reference.
+      if (v128.any_true(valid)) {
+        const M = maxOf(lv);
+        const S = exponentials(lv, M);
+        scale = f64x2.div(W, S);
+        if (wi != 0) {
+          const lse = logSumExp(f64x2.extract_lane(M, 0), f64x2.extract_lane(S, 0));
+          blockTotal += wi * lse;
+          if (lse < worst) {
+            worst = lse;
+            worstRow = i;
+          }
+        }
+        if (wj != 0) {
+          const lse = logSumExp(f64x2.extract_lane(M, 1), f64x2.extract_lane(S, 1));
+          blockTotal += wj * lse;
+          if (lse < worst) {
+            worst = lse;
+            worstRow = i + 1;
+          }
+        }
+      }
+      v128.store(scaleBlockPtr + pair, scale);
+      v128.store(validBlockPtr + pair, valid);
+      lv += pairStride;
+      pair += 16;
+    }
+    accumulate(x, start, end);
+    total += blockTotal;
+    addInto(stats, blockPtr, statsFloats);
+  }
+  store<f64>(out, total);
+  store<f64>(out, worst, 8);
+  store<f64>(out, <f64>worstRow, 16);
+}
+
+/** Adds the stats buffer `src` (later rows) into `dst`: sums, and the lowest density if lower. */
+export function merge(dst: usize, src: usize): void {
+  store<f64>(dst, load<f64>(dst) + load<f64>(src));
+  if (load<f64>(src, 8) < load<f64>(dst, 8)) {
+    store<f64>(dst, load<f64>(src, 8), 8);
+    store<f64>(dst, load<f64>(src, 16), 16);
+  }
+  const h = <usize>HEADER << 3;
+  addInto(dst + h, src + h, statsFloats);
+}
+
+/**
+ * Rows [rowStart, rowEnd): log p(x) into `logDensity`, the first most probable
+ * component into `labels` (i32), responsibilities into `resp` (rows×k); each
+ * pointer may be 0 to skip that output, and row i goes to index i − rowStart.
+ */
+export function evaluate(x: usize, rowStart: i32, rowEnd: i32, logDensity: usize, labels: usize, resp: usize): void {
+  const k = K;
+  const pairStride = <usize>k << 4;
+  for (let start = rowStart; start < rowEnd; start += BLOCK_ROWS) {
+    const end = min(start + BLOCK_ROWS, rowEnd);
+    densities(x, start, end);
+    let lv = lvBlockPtr;
+    for (let i = start; i < end; i += 2) {
+      const two = i + 1 < end;
+      const o = <usize>(i - rowStart);
+      if (labels) {
+        let best0 = 0, best1 = 0;
+        let top0 = f64x2.extract_lane(v128.load(lv), 0);
+        let top1 = f64x2.extract_lane(v128.load(lv), 1);
+        for (let m = 1; m < k; m++) {
+          const L = v128.load(lv + (<usize>m << 4));
+          const l0 = f64x2.extract_lane(L, 0);
+          const l1 = f64x2.extract_lane(L, 1);
+          if (l0 > top0) {
+            top0 = l0;
+            best0 = m;
+          }
+          if (l1 > top1) {
+            top1 = l1;
+            best1 = m;
+          }
+        }
+        store<i32>(labels + (o << 2), best0);
+        if (two) store<i32>(labels + (o << 2), best1, 4);
+      }
+      const M = maxOf(lv);
+      const S = exponentials(lv, M);
+      if (logDensity) {
+        store<f64>(logDensity + (o << 3), logSumExp(f64x2.extract_lane(M, 0), f64x2.extract_lane(S, 0)));
+        if (two) store<f64>(logDensity + (o << 3), logSumExp(f64x2.extract_lane(M, 1), f64x2.extract_lane(S, 1)), 8);
+      }
+      if (resp) {
+        const pi = resp + o * (<usize>k << 3);
+        const pj = pi + (<usize>k << 3);
+        for (let m = 0; m < k; m++) {
+          const q = f64x2.div(v128.load(lv + (<usize>m << 4)), S);
+          store<f64>(pi + (<usize>m << 3), f64x2.extract_lane(q, 0));
+          if (two) store<f64>(pj + (<usize>m << 3), f64x2.extract_lane(q, 1));
+        }
+      }
+      lv += pairStride;
+    }
+  }
+}

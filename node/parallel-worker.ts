@@ -1,0 +1,85 @@
+/**
+ * A worker of the parallel kernel: it holds a contiguous range of chunks of
+ * the data, runs the inner kernel's E-step on each chunk on its own, and
+ * writes each chunk's statistics into its slot of the shared result buffer.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Kernel, LoadedData, PackedParameters } from '../src/index.js';
+import { createStatistics, type SufficientStatistics } from '../src/kernels/kernel.js';
+import { referenceKernel } from '../src/kernels/reference.js';
+import type { EStepMessage, LoadMessage, WorkerReply } from './parallel-protocol.js';
+import { resultLayout } from './parallel-protocol.js';
+
+const { inner, port } = workerData as { inner: 'wasm' | 'reference'; port: MessagePort };
+
+async function innerKernel(): Promise<Kernel> {
+  if (inner === 'reference') return referenceKernel;
+  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(): Kernel };
+  return module.createWasmKernelSync();
+}
+
+let kernel: Kernel | null = null;
+let chunks: { index: number; data: LoadedData }[] = [];
+let queue: Promise<void> = innerKernel().then(
+  (k) => {
+    kernel = k;
+    port.postMessage({ ready: true });
+  },
+  (error: unknown) => port.postMessage({ ready: false, message: (error as Error).message ?? String(error) }),
+);
+
+function load(message: LoadMessage): void {
+  for (const chunk of chunks) kernel!.release?.(chunk.data);
+  chunks = [];
+  const all = new Float64Array(message.data);
+  const weights = message.weights === null ? null : new Float64Array(message.weights);
+  for (let c = message.firstChunk; c < message.endChunk; c++) {
+    const start = c * message.chunkRows;
+    const end = Math.min(message.rows, start + message.chunkRows);
+    const matrix = { rows: end - start, cols: message.cols, data: all.subarray(start * message.cols, end * message.cols) };
+    chunks.push({ index: c, data: kernel!.load(matrix, weights === null ? null : weights.subarray(start, end)) });
+  }
+}
+
+function eStep(message: EStepMessage): void {
+  const p = message.params as PackedParameters;
+  const stats: SufficientStatistics = createStatistics(p.shape, p.k, p.d);
+  const results = new Float64Array(message.results);
+  const layout = resultLayout(p.shape, p.k, p.d);
+  for (const chunk of chunks) {
+    kernel!.eStep(chunk.data, p, stats);
+    const o = chunk.index * layout.size;
+    const firstRow = chunk.index * message.chunkRows;
+    results[o] = stats.logLikelihood;
+    results[o + 1] = stats.worstRow < 0 ? -1 : firstRow + stats.worstRow;
+    results[o + 2] = stats.worstLogDensity;
+    results.set(stats.counts, o + layout.counts);
+    results.set(stats.first, o + layout.first);
+    results.set(stats.second, o + layout.second);
+  }
+}
+
+function finish(control: Int32Array, reply: WorkerReply): void {
+  port.postMessage(reply);
+  Atomics.add(control, 0, 1);
+  Atomics.notify(control, 0);
+}
+
+parentPort!.on('message', (message: LoadMessage | EStepMessage | { type: 'close' }) => {
+  if (message.type === 'close') {
+    port.close();
+    parentPort!.close();
+    return;
+  }
+  queue = queue.then(async () => {
+    const control = new Int32Array(message.control);
+    try {
+      if (kernel === null) throw new Error('the inner kernel could not start');
+      if (message.type === 'load') load(message);
+      else eStep(message);
+      finish(control, { ok: true });
+    } catch (error) {
+      finish(control, { ok: false, message: (error as Error).message ?? String(error) });
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createParallelKernel, type ParallelKernel } from '../node/parallel-kernel.js';
+import { fit, type CovarianceType } from '../src/index.js';
+import { createWasmKernelSync } from '../src/kernels/wasm.js';
+import { relativeError } from './helpers/fixtures.js';
+import { blobs } from './helpers/generate.js';
+
+const kernels = new Map<string, ParallelKernel>();
+afterAll(async () => {
+  await Promise.all([...kernels.values()].map((k) => k.close()));
+});
+
+/** One pool per (threads, inner), shared by the tests: starting workers is the slow part. */
+async function kernel(threads: number, inner: 'wasm' | 'reference') {
+  const key = `${threads}-${inner}`;
+  if (!kernels.has(key)) kernels.set(key, await createParallelKernel({ threads, inner }));
+  return kernels.get(key)!;
+}
+
+// 4096-row chunks: 21 000 rows make 6 chunks, the last one partial.
+const data = blobs(21_000, [[0, 0, 0], [4, 1, 0], [0, 4, 2]], 1.2, 8);
+
+describe('the parallel kernel', () => {
+  for (const inner of ['reference', 'wasm'] as const) {
+    for (const covariance of ['full', 'diag'] as CovarianceType[]) {
+      it(`gives bit-identical models on 1, 2 and 3 threads (${inner} inside, ${covariance})`, async () => {
+        const options = { components: 3, covariance, seed: 2, tolerance: 0, maxIterations: 8, sampleWeights: data.map((_, i) => 1 + (i % 2)) };
+        const models = [];
+        for (const threads of [1, 2, 3]) models.push(JSON.stringify(fit(data, { ...options, kernel: await kernel(threads, inner) })));
+        expect(models[1]).toBe(models[0]);
+        expect(models[2]).toBe(models[0]);
+        const reference = fit(data, options);
+        const parallel = JSON.parse(models[0]);
+        expect(relativeError(parallel.means, reference.means)).toBeLessThan(1e-10);
+        expect(relativeError(parallel.covariances, reference.covariances)).toBeLessThan(1e-10);
+        expect(relativeError(parallel.logLikelihood, reference.logLikelihood)).toBeLessThan(1e-10);
+      });
+    }
+  }
+
+  it('gives the same bits as the single-threaded WebAssembly kernel (same chunks, same order)', async () => {
+    const options = { components: 3, covariance: 'full' as const, seed: 5, tolerance: 0, maxIterations: 6 };
+    const single = JSON.stringify(fit(data, { ...options, kernel: createWasmKernelSync() }));
+    const pooled = JSON.stringify(fit(data, { ...options, kernel: await kernel(2, 'wasm') }));
+    expect(pooled).toBe(single);
+  });
+});
