@@ -50,6 +50,37 @@ interface TrainingInfo {
   columns: string[];
   /** Quantiles 0, 0.001, …, 1 of the training rows' log densities, for `score --anomalies`. */
   logDensityQuantiles: number[];
+  /** With --labels-column: the class names, in component order (component m is classes[m]). */
+  classes?: string[];
+}
+
+/**
+ * Known components from a labels column: the distinct names, sorted (numerically
+ * when every name is a number), become components 0, 1, …; empty cells are unknown.
+ */
+function knownComponents(labels: (string | null)[], components: number, column: string): { classes: string[]; indices: (number | null)[] } {
+  const names = [...new Set(labels.filter((v): v is string => v !== null))];
+  if (names.length === 0) throw new CliError(`--labels-column ${column} has no known labels (every cell is empty)`);
+  const numeric = names.every((v) => Number.isFinite(Number(v)));
+  names.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (names.length > components) {
+    throw new CliError(`--labels-column ${column} has ${names.length} distinct labels (${names.slice(0, 10).join(', ')}) but -k is ${components}; use -k ${names.length} or more`);
+  }
+  const index = new Map(names.map((name, m) => [name, m]));
+  return { classes: names, indices: labels.map((v) => (v === null ? null : (index.get(v) as number))) };
+}
+
+/** A note on stderr about missing values, which the fit marginalizes. */
+function missingNote(matrix: Matrix): string | null {
+  let cells = 0;
+  let rows = 0;
+  for (let i = 0; i < matrix.rows; i++) {
+    let inRow = 0;
+    for (let j = 0; j < matrix.cols; j++) if (Number.isNaN(matrix.data[i * matrix.cols + j])) inRow++;
+    cells += inRow;
+    if (inRow > 0) rows++;
+  }
+  return cells === 0 ? null : `${cells} missing value${cells === 1 ? '' : 's'} in ${rows} row${rows === 1 ? '' : 's'}: marginalized by the fit (not imputed)`;
 }
 
 // ---------------------------------------------------------------- flag parsers
@@ -234,6 +265,7 @@ interface FitFlags extends CommonOptions {
   regCovar: number;
   seed: number;
   weightsColumn?: string;
+  labelsColumn?: string;
   columns?: string[];
   labels?: string;
   report?: string;
@@ -275,8 +307,9 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   checkOutputs([flags.output, flags.labels, flags.report, flags.plot], flags.force ?? false);
   if (flags.plot) plotFormat(flags.plot);
   const start = flags.start ? readModel(flags.start).model : undefined;
-  const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn });
-  for (const note of table.notes) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
+  const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn, labelsColumn: flags.labelsColumn });
+  const missing = missingNote(table.matrix);
+  for (const note of [...table.notes, ...(missing ? [missing] : [])]) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
   if (start && start.dimensions !== table.matrix.cols) {
     throw new CliError(`--start ${flags.start} has ${start.dimensions} dimensions but ${table.source} has ${table.matrix.cols} columns (${table.columns.join(', ')})`);
   }
@@ -284,6 +317,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   if (components === undefined) throw new CliError('missing -k <K>: the number of components');
   if (start && components !== start.components) throw new CliError(`-k ${components} disagrees with --start ${flags.start}, which has ${start.components} components`);
   const covariance = flags.covariance ?? start?.covariance ?? 'full';
+  const known = table.labels === null ? null : knownComponents(table.labels, components, flags.labelsColumn as string);
 
   const traces: RestartTrace[] = [];
   const progress = progressReporter(!flags.quiet && (process.stderr.isTTY || flags.progress === true), flags.progress === true);
@@ -299,6 +333,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
     regularization: flags.regCovar,
     seed: flags.seed,
     sampleWeights: table.weights ?? undefined,
+    labels: known?.indices,
     acceleration: flags.acceleration,
     kernel: await chooseKernel(flags, table.matrix.rows),
     signal: interrupt.signal,
@@ -316,6 +351,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
     rows: table.matrix.rows,
     columns: table.columns,
     logDensityQuantiles: quantileGrid(model.scoreSamples(table.matrix)),
+    ...(known ? { classes: known.classes } : {}),
   };
   const file = `${JSON.stringify({ ...model.toJSON(), training }, null, 2)}\n`;
   if (interrupt.signal.aborted) {
@@ -418,7 +454,8 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
   checkOutputs([flags.output, flags.report, flags.plot], flags.force ?? false);
   if (flags.plot) plotFormat(flags.plot);
   const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn });
-  for (const note of table.notes) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
+  const missing = missingNote(table.matrix);
+  for (const note of [...table.notes, ...(missing ? [missing] : [])]) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
   const result = select(table.matrix, {
     components: flags.k,
     covariance: flags.covariance,
@@ -547,7 +584,8 @@ export async function main(argv: string[]): Promise<number> {
       .option('-k, --components <K>', 'number of components', integer('-k', 1))
       .addOption(new Option('--covariance <type>', 'covariance type (default full)').choices(COVARIANCE_TYPES))
       .option('--start <model.json>', 'start from a model file (any model file, or format, version, covariance, weights, means, covariances)')
-      .option('--labels <file.csv>', 'write each row’s label and component probabilities'),
+      .option('--labels <file.csv>', 'write each row’s label and component probabilities')
+      .option('--labels-column <name>', 'a column of known components for some rows (semi-supervised); empty or NA means unknown'),
   ).action(async (data: string, flags: FitFlags) => {
     status = await fitCommand(data, flags, interrupt);
   });

@@ -11,7 +11,9 @@
  *   out with a note;
  * - with `columns`, exactly those columns are used, in that order, and any cell
  *   in them that is not a number is an error;
- * - missing values (empty cells, NaN, NA, inf, null) are an error for now.
+ * - a missing value (an empty cell, NaN, NA, N/A, null, None; null or NaN in
+ *   binary formats) in a feature is read as NaN, which the library marginalizes;
+ *   an infinite value is an error, and so is a missing weight.
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -46,12 +48,10 @@ export interface Table {
 type Format = 'delimited' | 'json' | 'parquet' | 'arrow';
 
 const SUPPORTED = 'supported formats: CSV, TSV, JSON, Parquet, Arrow';
-const MISSING = 'missing values are not supported yet';
-/** Cell texts taken as missing values (compared lower-cased and trimmed). */
-const MISSING_TOKENS = new Set([
-  'nan', '-nan', '+nan', 'na', 'n/a', '#n/a', 'null', 'none',
-  'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity',
-]);
+/** Cell texts taken as missing values (compared lower-cased and trimmed), besides an empty cell. */
+const MISSING_TOKENS = new Set(['nan', '-nan', '+nan', 'na', 'n/a', '#n/a', 'null', 'none']);
+/** Cell texts of infinite values: an error, since a point at infinity has no density. */
+const INFINITE_TOKENS = new Set(['inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
 /** Bytes read from each stdin stream, so that reading "-" twice gives the same data. */
 const stdinCache = new WeakMap<object, Buffer>();
 
@@ -176,7 +176,13 @@ function isBlank(cell: string): boolean {
 }
 
 function isMissingToken(cell: string): boolean {
-  return MISSING_TOKENS.has(cell.trim().toLowerCase());
+  const token = cell.trim().toLowerCase();
+  return MISSING_TOKENS.has(token) || INFINITE_TOKENS.has(token);
+}
+
+/** A cell read as a missing value (NaN): empty, or NaN, NA, N/A, null, None. */
+function isMissingCell(cell: string): boolean {
+  return isBlank(cell) || MISSING_TOKENS.has(cell.trim().toLowerCase());
 }
 
 /** A finite number written as text (not blank, not NaN or ±Infinity). */
@@ -192,17 +198,21 @@ function isWordText(cell: string): boolean {
 
 /** Why a text cell is not a usable number. */
 function textCellProblem(cell: string): string {
-  if (isBlank(cell)) return `empty cell (${MISSING})`;
+  if (isBlank(cell)) return 'empty cell (a weight cannot be missing)';
+  if (isMissingCell(cell)) return `${quote(cell)} is a missing value (a weight cannot be missing)`;
   const v = Number(cell);
-  if (isMissingToken(cell) || v === Infinity || v === -Infinity) return `${quote(cell)} is a missing value (${MISSING})`;
+  if (INFINITE_TOKENS.has(cell.trim().toLowerCase()) || v === Infinity || v === -Infinity) return `${quote(cell)} is infinite; values must be finite`;
   return `${quote(cell)} is not a number`;
 }
 
 /** Why a JSON / Parquet / Arrow value is not a usable number (or null if it is one). */
 function valueProblem(value: unknown): string | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? null : `${String(value)} is a missing value (${MISSING})`;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return null;
+    return Number.isNaN(value) ? 'NaN (a weight cannot be missing)' : `${String(value)} is infinite; values must be finite`;
+  }
   if (typeof value === 'bigint') return null;
-  if (value === null || value === undefined) return `null (${MISSING})`;
+  if (value === null || value === undefined) return 'null (a weight cannot be missing)';
   if (typeof value === 'string') return `${quote(value)} is not a number`;
   return `${shortJson(value)} is not a number`;
 }
@@ -504,8 +514,15 @@ function addWeight(sink: RowSink, cell: string, line: number, row: number): void
 }
 
 function addLabel(sink: RowSink, cell: string): void {
-  const label = cell.trim();
-  (sink.collector.labels as (string | null)[]).push(label === '' ? null : label);
+  (sink.collector.labels as (string | null)[]).push(isMissingCell(cell) ? null : cell.trim());
+}
+
+/** A feature value from a JSON, Parquet or Arrow cell: null and NaN are missing (NaN); null if it is not a number. */
+function featureValue(value: unknown): number | null {
+  if (typeof value === 'number') return value - value === 0 || value !== value ? value : null;
+  if (typeof value === 'bigint') return Number(value);
+  if (value === null || value === undefined) return NaN;
+  return null;
 }
 
 /** Adds one record (any path). */
@@ -519,8 +536,11 @@ function addRow(sink: RowSink, fields: string[], line: number): void {
   const base = row * d;
   for (let k = 0; k < d; k++) {
     const cell = fields[features[k]];
-    const v = +cell;
-    if (!(v - v === 0) || (v === 0 && isBlank(cell))) throw cellError(sink, line, features[k], cell);
+    let v = +cell;
+    if (!(v - v === 0) || (v === 0 && isBlank(cell))) {
+      if (!isMissingCell(cell)) throw cellError(sink, line, features[k], cell);
+      v = NaN;
+    }
     c.data[base + k] = v;
   }
   if (weights >= 0) addWeight(sink, fields[weights], line, row);
@@ -644,7 +664,10 @@ function fillBytes(buf: Buffer, pos: number, line: number, sink: RowSink, delimi
           if (v !== v) {
             const cell = buf.toString('utf8', s, e);
             v = +cell;
-            if (!(v - v === 0) || (v === 0 && isBlank(cell))) throw raggedOr(sink, buf, pos, end, line, delimiter, cellError(sink, line, f, cell));
+            if (!(v - v === 0) || (v === 0 && isBlank(cell))) {
+              if (!isMissingCell(cell)) throw raggedOr(sink, buf, pos, end, line, delimiter, cellError(sink, line, f, cell));
+              v = NaN;
+            }
           }
           data[base + role] = v;
         } else if (role === -2) {
@@ -723,11 +746,11 @@ function readJson(text: string, source: string, options: TableOptions): Table {
     }
     for (let k = 0; k < d; k++) {
       const v = cells[features[k]];
-      const problem = valueProblem(v);
-      if (problem !== null || typeof v !== 'number') {
-        throw new CliError(`${source} row ${i}, column ${quote(names[features[k]])}: ${problem ?? `${shortJson(v)} is not a number`}`);
+      const x = featureValue(v);
+      if (x === null) {
+        throw new CliError(`${source} row ${i}, column ${quote(names[features[k]])}: ${valueProblem(v) ?? `${shortJson(v)} is not a number`}`);
       }
-      collector.data[i * d + k] = v;
+      collector.data[i * d + k] = x;
     }
     if (weights >= 0) (collector.weights as Float64Array)[i] = checkWeight(source, i, names[weights], cells[weights]);
     if (labels >= 0) (collector.labels as (string | null)[]).push(labelOf(cells[labels]));
@@ -803,10 +826,8 @@ function fromValueRows(source: string, names: string[], plan: Plan, n: number, g
     const j = features[k];
     for (let i = 0; i < n; i++) {
       const v = get(i, j);
-      let x: number;
-      if (typeof v === 'number' && v - v === 0) x = v;
-      else if (typeof v === 'bigint') x = Number(v);
-      else throw new CliError(`${source} row ${i}, column ${quote(names[j])}: ${valueProblem(v) ?? `${shortJson(v)} is not a number`}`);
+      const x = featureValue(v);
+      if (x === null) throw new CliError(`${source} row ${i}, column ${quote(names[j])}: ${valueProblem(v) ?? `${shortJson(v)} is not a number`}`);
       collector.data[i * d + k] = x;
     }
   }

@@ -21,12 +21,20 @@ import {
   type SufficientStatistics,
 } from './kernels/kernel.js';
 import type { Random } from './random.js';
-import type { IterationInfo, Recovery } from './types.js';
+import { sideEStep, type SideRows } from './side-rows.js';
+import type { IterationInfo, Matrix, Recovery } from './types.js';
 
 /** Everything one EM run needs besides its start. */
 export interface RunContext {
   readonly kernel: Kernel;
+  /** The rows loaded into the kernel: complete and unlabelled. */
   readonly data: LoadedData;
+  /** The user's row index of each kernel row; null when the kernel has every row. */
+  readonly kernelRows: Int32Array | null;
+  /** Rows with missing values or known labels, handled outside the kernel; null if none. */
+  readonly side: SideRows | null;
+  /** Every row, in the user's order, with missing values filled: where re-seeded means come from. */
+  readonly seedRows: Matrix;
   /** Σ of row weights (n when unweighted). */
   readonly totalWeight: number;
   readonly regularization: number;
@@ -70,16 +78,16 @@ export function* expectationMaximization(
   start: MixtureParameters,
   ctx: RunContext,
 ): Generator<IterationInfo, RunResult, boolean | undefined> {
-  const { kernel, data, totalWeight } = ctx;
+  const { totalWeight } = ctx;
   const model = covarianceModels[start.covariance];
   const stats = createStatistics(model.kernelShape, start.k, start.d);
   const recoveries: Recovery[] = [];
   const warnings: string[] = [];
-  const emptyThreshold = (EMPTY_FRACTION * totalWeight) / data.matrix.rows;
+  const emptyThreshold = (EMPTY_FRACTION * totalWeight) / ctx.seedRows.rows;
 
   let params = start;
   let packed = settle(params, null, 0, ctx, recoveries, warnings, emptyThreshold);
-  let logLikelihood = meanLogLikelihood(kernel, data, packed, stats, totalWeight, 0);
+  let logLikelihood = meanLogLikelihood(ctx, params, packed, stats, 0);
   const history = [logLikelihood];
   let converged = false;
   let iteration = 0;
@@ -88,7 +96,7 @@ export function* expectationMaximization(
   const emStep = (current: MixtureParameters, iteration: number) => {
     const next = maximize(stats, current, ctx.regularization);
     const nextPacked = settle(next, stats, iteration, ctx, recoveries, warnings, emptyThreshold);
-    return { params: next, packed: nextPacked, logLikelihood: meanLogLikelihood(kernel, data, nextPacked, stats, totalWeight, iteration) };
+    return { params: next, packed: nextPacked, logLikelihood: meanLogLikelihood(ctx, next, nextPacked, stats, iteration) };
   };
 
   /**
@@ -105,7 +113,7 @@ export function* expectationMaximization(
     const theta1 = first.params;
     const theta2 = maximize(stats, theta1, ctx.regularization);
     const packed2 = settle(theta2, stats, iteration, ctx, recoveries, warnings, emptyThreshold);
-    const fallback = () => ({ params: theta2, packed: packed2, logLikelihood: meanLogLikelihood(kernel, data, packed2, stats, totalWeight, iteration) });
+    const fallback = () => ({ params: theta2, packed: packed2, logLikelihood: meanLogLikelihood(ctx, theta2, packed2, stats, iteration) });
     if (recoveries.length !== recoveredBefore) return fallback();
     const parts = (t: MixtureParameters) => [t.weights, t.means, t.covariances];
     const [p0, p1, p2] = [parts(theta0), parts(theta1), parts(theta2)];
@@ -137,12 +145,12 @@ export function* expectationMaximization(
       const thetaPrime: MixtureParameters = { ...theta0, weights, means, covariances };
       const packedPrime = pack(thetaPrime).packed;
       if (packedPrime === null) continue;
-      const primeLogLikelihood = kernel.eStep(data, packedPrime, stats) / totalWeight;
+      const primeLogLikelihood = eStep(ctx, thetaPrime, packedPrime, stats) / totalWeight;
       if (!Number.isFinite(primeLogLikelihood)) continue;
       const accelerated = maximize(stats, thetaPrime, ctx.regularization);
       const packedAccelerated = pack(accelerated).packed;
       if (packedAccelerated === null) break;
-      const value = kernel.eStep(data, packedAccelerated, stats) / totalWeight;
+      const value = eStep(ctx, accelerated, packedAccelerated, stats) / totalWeight;
       if (value >= first.logLikelihood) return { params: accelerated, packed: packedAccelerated, logLikelihood: value };
       break;
     }
@@ -170,19 +178,39 @@ export function* expectationMaximization(
   return { params, packed, history, iterations: iteration, converged, recoveries, warnings };
 }
 
+/**
+ * One E-step over every row: the kernel's rows, then the side rows, in that
+ * fixed order. Fills `stats` and returns Σ w log p.
+ */
+function eStep(ctx: RunContext, params: MixtureParameters, packed: PackedParameters, stats: SufficientStatistics): number {
+  let total: number;
+  if (ctx.data.matrix.rows > 0) {
+    total = ctx.kernel.eStep(ctx.data, packed, stats);
+    if (ctx.kernelRows !== null && stats.worstRow >= 0) stats.worstRow = ctx.kernelRows[stats.worstRow];
+  } else {
+    stats.counts.fill(0);
+    stats.first.fill(0);
+    stats.second.fill(0);
+    stats.logLikelihood = total = 0;
+    stats.worstRow = -1;
+    stats.worstLogDensity = Infinity;
+  }
+  if (ctx.side !== null) total += sideEStep(ctx.side, params, stats);
+  return total;
+}
+
 /** One E-step; returns the mean log-likelihood, or throws if it is not finite. */
 function meanLogLikelihood(
-  kernel: Kernel,
-  data: LoadedData,
+  ctx: RunContext,
+  params: MixtureParameters,
   packed: PackedParameters,
   stats: SufficientStatistics,
-  totalWeight: number,
   iteration: number,
 ): number {
-  const mean = kernel.eStep(data, packed, stats) / totalWeight;
+  const mean = eStep(ctx, params, packed, stats) / ctx.totalWeight;
   if (!Number.isFinite(mean)) {
     let largest = 0;
-    for (const v of data.matrix.data) largest = Math.max(largest, Math.abs(v));
+    for (const v of ctx.seedRows.data) largest = Math.max(largest, Math.abs(v));
     throw new MixemError(
       'numeric-overflow',
       `the log-likelihood became ${mean} at iteration ${iteration}: squared distances overflow double precision ` +
@@ -209,8 +237,8 @@ function settle(
 ): PackedParameters {
   const { k, d, covariance } = params;
   const model = covarianceModels[covariance];
-  const x = ctx.data.matrix.data;
-  const n = ctx.data.matrix.rows;
+  const x = ctx.seedRows.data;
+  const n = ctx.seedRows.rows;
   let attempt = pack(params);
   const degenerate = new Map<number, Recovery['reason']>();
   for (const m of attempt.failed) degenerate.set(m, 'singular-covariance');

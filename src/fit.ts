@@ -4,8 +4,11 @@
 import './timers.js';
 import { expectationMaximization, type RunContext, type RunResult } from './em.js';
 import { MixemError } from './errors.js';
-import { dataCovariance, initialParameters, parseStart, type ParsedStart } from './init.js';
+import { dataCovariance, initialParameters, labelledParameters, parseStart, type ParsedStart } from './init.js';
+import { referenceKernel } from './kernels/reference.js';
 import { toMatrix } from './matrix.js';
+import { checkColumnsObserved, meanImputed } from './missing.js';
+import { resolveLabels, splitRows } from './side-rows.js';
 import { GaussianMixture, type FitSettings } from './model.js';
 import { resolveOptions, resolveSampleWeights, type FitOptions } from './options.js';
 import { Random } from './random.js';
@@ -82,9 +85,15 @@ export async function fitAsync(data: DataInput, options: FitAsyncOptions): Promi
  */
 export function* fitting(data: DataInput, options: FitOptions): Generator<IterationInfo, GaussianMixture, boolean | undefined> {
   const opts = resolveOptions(options);
-  const matrix = toMatrix(data);
+  const matrix = toMatrix(data, 'data', { missing: true });
   const weights = resolveSampleWeights(opts.sampleWeights, matrix.rows);
   const k = opts.components;
+  let missingValues = 0;
+  for (const v of matrix.data) if (v !== v) missingValues++;
+  if (missingValues > 0) checkColumnsObserved(matrix);
+  const labels = resolveLabels(opts.labels, matrix.rows, k);
+  let labelledRows = 0;
+  if (labels !== null) for (const z of labels) if (z >= 0) labelledRows++;
   let usableRows = matrix.rows;
   let totalWeight = matrix.rows;
   if (weights !== null) {
@@ -102,18 +111,29 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
     );
   }
   const start: ParsedStart = opts.start === undefined ? {} : parseStart(opts.start, k, matrix.cols, opts.covariance);
-  const globalCovariance = dataCovariance(matrix, weights, opts.regularization);
+  // Complete unlabelled rows go to the kernel; the others to the side pass (./side-rows.ts).
+  const split = splitRows(matrix, weights, labels);
+  // Starts and re-seeds work on the data with missing values filled by column means.
+  const seedRows = missingValues > 0 ? meanImputed(matrix, weights) : matrix;
+  const globalCovariance = dataCovariance(seedRows, weights, opts.regularization);
   const rng = new Random(opts.seed);
-  const loaded = opts.kernel.load(matrix, weights);
+  const kernel = split.kernelMatrix.rows > 0 ? opts.kernel : referenceKernel;
+  const loaded = kernel.load(split.kernelMatrix, split.kernelWeights);
 
   let best: RunResult | null = null;
   let stopped = false;
   try {
     for (let restart = 0; restart < opts.restarts && !stopped; restart++) {
-      const initial = initialParameters(matrix, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng);
+      const initial =
+        labels === null
+          ? initialParameters(seedRows, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng)
+          : labelledParameters(seedRows, weights, labels, k, opts.covariance, start, opts.regularization, globalCovariance, rng);
       const ctx: RunContext = {
-        kernel: opts.kernel,
+        kernel,
         data: loaded,
+        kernelRows: split.kernelRows,
+        side: split.side,
+        seedRows,
         totalWeight,
         regularization: opts.regularization,
         tolerance: opts.tolerance,
@@ -134,7 +154,7 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
       if (best === null || result.history[result.history.length - 1] > best.history[best.history.length - 1]) best = result;
     }
   } finally {
-    opts.kernel.release?.(loaded);
+    kernel.release?.(loaded);
   }
   const kept = best!;
   const warnings = [...kept.warnings];
@@ -156,6 +176,8 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
     seed: opts.seed,
     weighted: weights !== null,
     acceleration: opts.acceleration,
+    ...(labelledRows > 0 ? { labelledRows } : {}),
+    ...(missingValues > 0 ? { missingValues } : {}),
   };
   return new GaussianMixture(kept.params, {
     converged: kept.converged && !stopped,

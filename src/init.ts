@@ -240,3 +240,36 @@ export function initialParameters(
     covariances: start.covariances ? start.covariances.slice() : estimated.covariances,
   };
 }
+
+/**
+ * The start of a semi-supervised fit: the M-step on the labelled rows alone
+ * (mclust's `MclustSSC` starts the same way). A component with no labelled row
+ * starts at a random row with the data's covariance. Explicit start parts win.
+ */
+export function labelledParameters(
+  matrix: Matrix,
+  weights: Float64Array | null,
+  labels: Int32Array,
+  k: number,
+  covariance: CovarianceType,
+  start: ParsedStart,
+  regularization: number,
+  globalCovariance: Float64Array,
+  rng: Random,
+): MixtureParameters {
+  const d = matrix.cols;
+  if (start.weights && start.means && start.covariances) {
+    return { covariance, k, d, weights: start.weights.slice(), means: start.means.slice(), covariances: start.covariances.slice() };
+  }
+  const resp = new Float64Array(matrix.rows * k);
+  for (let i = 0; i < matrix.rows; i++) if (labels[i] >= 0) resp[i * k + labels[i]] = 1;
+  const estimated = parametersFromResponsibilities(matrix, weights, resp, k, covariance, regularization, globalCovariance, rng);
+  return {
+    covariance,
+    k,
+    d,
+    weights: start.weights ? start.weights.slice() : estimated.weights,
+    means: start.means ? start.means.slice() : estimated.means,
+    covariances: start.covariances ? start.covariances.slice() : estimated.covariances,
+  };
+}

@@ -13,7 +13,7 @@ import type { DataInput, Matrix } from './types.js';
  * @param name what to call the input in error messages (default "data").
  * @throws MixemError `invalid-data` naming the row and column at fault.
  */
-export function toMatrix(input: DataInput, name = 'data'): Matrix {
+export function toMatrix(input: DataInput, name = 'data', options: { missing?: boolean } = {}): Matrix {
   if (input === null || typeof input !== 'object') {
     throw new MixemError('invalid-data', `${name} must be an array of rows or { rows, cols, data }; got ${show(input)}`);
   }
@@ -79,20 +79,22 @@ export function toMatrix(input: DataInput, name = 'data'): Matrix {
     matrix = { rows: r, cols: c, data: copy };
   }
   if (matrix.cols === 0) throw new MixemError('invalid-data', `${name} has no columns`);
-  checkFinite(matrix, name);
+  checkFinite(matrix, name, options.missing === true);
   return matrix;
 }
 
-/** Throws `invalid-data` at the first NaN or infinite value. */
-function checkFinite(matrix: Matrix, name: string): void {
+/** Throws `invalid-data` at the first infinite value, or NaN unless NaN (a missing value) is allowed. */
+function checkFinite(matrix: Matrix, name: string, missing: boolean): void {
   const { data, cols } = matrix;
   for (let q = 0; q < data.length; q++) {
-    if (!Number.isFinite(data[q])) {
+    if (!Number.isFinite(data[q]) && !(missing && data[q] !== data[q])) {
       const i = Math.floor(q / cols);
       const j = q - i * cols;
       throw new MixemError(
         'invalid-data',
-        `${name}[${i}][${j}] is ${show(data[q])}: every value must be finite (missing values are not supported yet)`,
+        missing
+          ? `${name}[${i}][${j}] is ${show(data[q])}: values must be finite, or NaN where missing`
+          : `${name}[${i}][${j}] is ${show(data[q])}: every value must be finite`,
       );
     }
   }

@@ -9,6 +9,7 @@ import { BLOCK_ROWS, type PackedParameters } from './kernels/kernel.js';
 import { referenceKernel } from './kernels/reference.js';
 import { cholesky } from './linalg.js';
 import { toMatrix } from './matrix.js';
+import { evaluateIncomplete, hasMissing, imputeMissing, type IncompleteOutputs } from './missing.js';
 import { resolveSampleWeights } from './options.js';
 import { Random } from './random.js';
 import type { CovarianceType, Covariances, DataInput, InitMethod, Matrix, Recovery } from './types.js';
@@ -29,6 +30,10 @@ export interface FitSettings {
   readonly weighted: boolean;
   /** EM acceleration (absent in files written before it existed: plain EM). */
   readonly acceleration?: 'none' | 'squarem';
+  /** Rows with a known component (semi-supervised fit); absent when none. */
+  readonly labelledRows?: number;
+  /** Missing values marginalized by the fit; absent when none. */
+  readonly missingValues?: number;
 }
 
 /** What a model knows about how it was fitted. */
@@ -135,9 +140,9 @@ export class GaussianMixture {
     deepFreeze(this);
   }
 
-  /** Converts data for this model, checking its width. */
+  /** Converts data for this model, checking its width. NaN marks a missing value. */
   #matrix(data: DataInput): Matrix {
-    const matrix = toMatrix(data);
+    const matrix = toMatrix(data, 'data', { missing: true });
     if (matrix.cols !== this.dimensions) {
       throw new MixemError('invalid-data', `data has ${matrix.cols} columns but the model has ${this.dimensions} dimensions`);
     }
@@ -152,8 +157,14 @@ export class GaussianMixture {
   predict(data: DataInput): Int32Array {
     const matrix = this.#matrix(data);
     const labels = new Int32Array(matrix.rows);
-    referenceKernel.evaluate(referenceKernel.load(matrix, null), this.#packed, { labels });
+    this.#evaluate(matrix, { labels });
     return labels;
+  }
+
+  /** Evaluates complete rows with the kernel and rows with missing values on their observed features. */
+  #evaluate(matrix: Matrix, out: IncompleteOutputs): void {
+    referenceKernel.evaluate(referenceKernel.load(matrix, null), this.#packed, out);
+    if (hasMissing(matrix)) evaluateIncomplete(matrix, this.#params, out);
   }
 
   /**
@@ -163,7 +174,7 @@ export class GaussianMixture {
   predictProba(data: DataInput): Matrix {
     const matrix = this.#matrix(data);
     const responsibilities = new Float64Array(matrix.rows * this.components);
-    referenceKernel.evaluate(referenceKernel.load(matrix, null), this.#packed, { responsibilities });
+    this.#evaluate(matrix, { responsibilities });
     return { rows: matrix.rows, cols: this.components, data: responsibilities };
   }
 
@@ -174,7 +185,7 @@ export class GaussianMixture {
   scoreSamples(data: DataInput): Float64Array {
     const matrix = this.#matrix(data);
     const logDensity = new Float64Array(matrix.rows);
-    referenceKernel.evaluate(referenceKernel.load(matrix, null), this.#packed, { logDensity });
+    this.#evaluate(matrix, { logDensity });
     return logDensity;
   }
 
@@ -241,6 +252,35 @@ export class GaussianMixture {
   aic(data: DataInput, options: ScoreOptions = {}): number {
     const { total } = this.#totalLogLikelihood(data, options);
     return -2 * total + 2 * this.parameterCount;
+  }
+
+  /**
+   * Fills missing values (NaN) from the model, given each row's observed values.
+   * Without options: the conditional mean E[x_M | x_O] under the mixture.
+   * With `draws`: that many multiple imputations, each value drawn from the
+   * conditional distribution p(x_M | x_O) (a component from the row's
+   * responsibilities, then its conditional Gaussian), reproducible by `seed`.
+   * Observed values are copied unchanged.
+   *
+   * @example
+   * ```ts
+   * const filled = model.impute([[1.2, NaN], [NaN, 60]]);           // Matrix, conditional means
+   * const five = model.impute([[1.2, NaN]], { draws: 5, seed: 1 }); // Matrix[] of 5 draws
+   * ```
+   * @throws MixemError `invalid-data` for a row with every value missing.
+   */
+  impute(data: DataInput): Matrix;
+  impute(data: DataInput, options: { draws: number; seed?: number }): Matrix[];
+  impute(data: DataInput, options?: { draws: number; seed?: number }): Matrix | Matrix[] {
+    const matrix = this.#matrix(data);
+    if (options === undefined) return imputeMissing(matrix, this.#params, null);
+    const { draws, seed = 0 } = options;
+    if (!Number.isInteger(draws) || draws < 1) throw new MixemError('invalid-option', `draws must be a positive integer; got ${show(draws)}`);
+    if (!Number.isFinite(seed)) throw new MixemError('invalid-option', `seed must be a finite number; got ${show(seed)}`);
+    const rng = new Random(seed);
+    const out: Matrix[] = [];
+    for (let t = 0; t < draws; t++) out.push(imputeMissing(matrix, this.#params, rng));
+    return out;
   }
 
   /**

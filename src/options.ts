@@ -44,6 +44,14 @@ export interface FitOptions {
   /** Per-row non-negative weights; a weighted fit equals the fit on rows repeated by integer weights. */
   sampleWeights?: ArrayLike<number>;
   /**
+   * Known components for some rows (semi-supervised EM): per row a component
+   * index in [0, K), or null / −1 / NaN where unknown. Labelled rows keep
+   * one-hot responsibilities; the start is the M-step on the labelled rows.
+   * With every row labelled the fit is one M-step: Gaussian discriminant
+   * analysis (QDA for full covariances, LDA for tied).
+   */
+  labels?: ArrayLike<number | null | undefined>;
+  /**
    * Called after every iteration with progress. Return `false` to stop the fit:
    * the best parameters so far are returned, marked not converged.
    */
@@ -73,6 +81,7 @@ export interface ResolvedOptions {
   readonly regularization: number;
   readonly seed: number;
   readonly sampleWeights: ArrayLike<number> | undefined;
+  readonly labels: ArrayLike<number | null | undefined> | undefined;
   readonly onIteration: ((info: IterationInfo) => boolean | void) | undefined;
   readonly kernel: Kernel;
   readonly acceleration: 'none' | 'squarem';
@@ -102,6 +111,7 @@ const RULES: Record<keyof FitOptions, Rule> = {
   regularization: { default: 1e-6, valid: isNonNegative, expected: 'a finite number ≥ 0' },
   seed: { default: 0, valid: (v) => typeof v === 'number' && Number.isFinite(v), expected: 'a finite number' },
   sampleWeights: { default: undefined, valid: isArrayLike, expected: 'an array of non-negative numbers, one per row' },
+  labels: { default: undefined, valid: isArrayLike, expected: 'an array with a component index or null per row' },
   onIteration: { default: undefined, valid: (v) => typeof v === 'function', expected: 'a function' },
   acceleration: { default: 'none', valid: oneOf(['none', 'squarem']), expected: 'one of none, squarem' },
   kernel: {

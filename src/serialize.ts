@@ -120,6 +120,8 @@ function isSettings(v: unknown): boolean {
     Number.isFinite(v.regularization) &&
     Number.isFinite(v.seed) &&
     typeof v.weighted === 'boolean' &&
-    (v.acceleration === undefined || v.acceleration === 'none' || v.acceleration === 'squarem')
+    (v.acceleration === undefined || v.acceleration === 'none' || v.acceleration === 'squarem') &&
+    (v.labelledRows === undefined || (Number.isInteger(v.labelledRows) && (v.labelledRows as number) >= 0)) &&
+    (v.missingValues === undefined || (Number.isInteger(v.missingValues) && (v.missingValues as number) >= 0))
   );
 }

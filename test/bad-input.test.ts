@@ -82,8 +82,10 @@ function identityCovariances(covariance: CovarianceType, k: number, d: number): 
 }
 
 describe('fit rejects bad data with invalid-data naming the row and column', () => {
-  it('fit names the row and column of a NaN', () => {
-    expectMixemError(() => fit([[1, 2], [3, NaN], [4, 5]], { components: 1 }), 'invalid-data', /data\[1\]\[1\] is NaN/);
+  it('fit takes NaN as missing, but names a row or a column with every value missing', () => {
+    expect(fit([[1, 2], [3, NaN], [4, 5]], { components: 1 }).settings?.missingValues).toBe(1);
+    expectMixemError(() => fit([[1, 2], [NaN, NaN], [4, 5]], { components: 1 }), 'invalid-data', /data\[1\] has every value missing/);
+    expectMixemError(() => fit([[1, NaN], [2, NaN], [4, NaN]], { components: 1 }), 'invalid-data', /column 1 of data has every value missing/);
   });
 
   it('fit names the row and column of an infinite value, whatever its sign', () => {
@@ -153,7 +155,7 @@ describe('fit rejects bad data with invalid-data naming the row and column', () 
   });
 
   it('fit names the row and column of a NaN in a flat matrix', () => {
-    expectMixemError(() => fit({ rows: 3, cols: 2, data: [1, 2, 3, NaN, 5, 7] }, { components: 1 }), 'invalid-data', /data\[1\]\[1\] is NaN/);
+    expectMixemError(() => fit({ rows: 3, cols: 2, data: [NaN, NaN, 3, 1, 5, 7] }, { components: 1 }), 'invalid-data', /data\[0\] has every value missing/);
     expectMixemError(
       () => fit({ rows: 3, cols: 2, data: new Float64Array([1, 2, 3, 4, Infinity, 7]) }, { components: 1 }),
       'invalid-data',
@@ -403,8 +405,18 @@ describe('model methods reject bad input', () => {
     },
   );
 
-  it('predict names the row and column of a NaN', () => {
-    expectMixemError(() => model.predict([[1, 2], [NaN, 1]]), 'invalid-data', /data\[1\]\[0\] is NaN/);
+  it('predict names a row with every value missing, and an infinite value', () => {
+    expectMixemError(() => model.predict([[1, 2], [NaN, NaN]]), 'invalid-data', /data\[1\] has every value missing/);
+    expectMixemError(() => model.scoreSamples([[1, 2], [Infinity, 1]]), 'invalid-data', /data\[1\]\[0\] is Infinity/);
+    expectMixemError(() => model.impute([[NaN, NaN]]), 'invalid-data', /data\[0\] has every value missing/);
+    expectMixemError(() => model.impute([[NaN, 1]], { draws: 0 }), 'invalid-option', /draws must be a positive integer/);
+  });
+
+  it('fit names a bad label', () => {
+    expectMixemError(() => fit([[1], [2], [3]], { components: 2, labels: [0, 2, null] }), 'invalid-option', /option labels\[1\] is 2; a label must be a component index 0\.\.1/);
+    expectMixemError(() => fit([[1], [2], [3]], { components: 2, labels: [0, 1] }), 'invalid-option', /option labels has 2 values but the data has 3 rows/);
+    expectMixemError(() => fit([[1], [2], [3]], { components: 2, labels: [0, 0.5, 1] }), 'invalid-option', /option labels\[1\] is 0\.5/);
+    expectMixemError(() => fit([[1], [2], [3]], { components: 2, labels: 'abc' as never }), 'invalid-option', /option labels must be/);
   });
 
   it('scoreSamples rejects empty and ragged data', () => {

@@ -213,20 +213,25 @@ describe('delimited text', () => {
     );
   });
 
-  it('an empty cell names its line and column', async () => {
-    await expectFailure(readTable(file('empty-cell.csv', 'a,b\n1,2\n3,\n')), /empty-cell\.csv line 3, column "b": empty cell \(missing values are not supported yet\)$/);
-    await expectFailure(readTable(file('space-cell.csv', 'a,b\n1,2\n  ,4\n')), /space-cell\.csv line 3, column "a": empty cell/);
+  it('an empty cell is a missing value (NaN)', async () => {
+    expect(rows(await readTable(file('empty-cell.csv', 'a,b\n1,2\n3,\n')))).toEqual([[1, 2], [3, NaN]]);
+    expect(rows(await readTable(file('space-cell.csv', 'a,b\n1,2\n  ,4\n')))).toEqual([[1, 2], [NaN, 4]]);
+    expect(rows(await readTable(file('quoted-empty.csv', '"a","b"\n"1",""\n"3","4"\n')))).toEqual([[1, NaN], [3, 4]]);
   });
 
-  it('NaN, NA and inf are missing values, which are not supported yet', async () => {
-    for (const [i, token] of ['NaN', 'NA', 'inf', '-Infinity', 'null'].entries()) {
-      const path = file(`missing${i}.csv`, `a,b\n1,2\n3,${token}\n`);
-      await expectFailure(readTable(path), new RegExp(`line 3, column "b": "${token}" is a missing value \\(missing values are not supported yet\\)$`));
+  it('NaN, NA, N/A and null are missing values; inf is an error naming its line and column', async () => {
+    for (const [i, token] of ['NaN', 'NA', 'n/a', 'null', 'None'].entries()) {
+      expect(rows(await readTable(file(`missing${i}.csv`, `a,b\n1,2\n3,${token}\n`)))).toEqual([[1, 2], [3, NaN]]);
+    }
+    for (const [i, token] of ['inf', '-Infinity'].entries()) {
+      await expectFailure(readTable(file(`inf${i}.csv`, `a,b\n1,2\n3,${token}\n`)), new RegExp(`line 3, column "b": "${token}" is infinite; values must be finite$`));
     }
   });
 
-  it('a missing value in the first data row keeps its column and is an error', async () => {
-    await expectFailure(readTable(file('first-na.csv', 'a,b\n1,NA\n3,4\n')), /line 2, column "b": "NA" is a missing value/);
+  it('a missing value in the first data row keeps its column numeric', async () => {
+    const table = await readTable(file('first-na.csv', 'a,b\n1,NA\n3,4\n'));
+    expect(table.columns).toEqual(['a', 'b']);
+    expect(rows(table)).toEqual([[1, NaN], [3, 4]]);
   });
 
   it('a ragged row names its line and the expected field count', async () => {
@@ -308,7 +313,7 @@ describe('delimited text', () => {
     await expectFailure(readTable(file('w1.csv', 'a,w\n1,1\n2,-1\n'), { weightsColumn: 'w' }), /w1\.csv line 3, weights column "w": "-1" is negative; weights must be ≥ 0$/);
     await expectFailure(readTable(file('w2.csv', 'a,w\n1,1\n2,\n'), { weightsColumn: 'w' }), /w2\.csv line 3, weights column "w": empty cell/);
     await expectFailure(readTable(file('w3.csv', 'a,w\n1,heavy\n2,1\n'), { weightsColumn: 'w' }), /w3\.csv line 2, weights column "w": "heavy" is not a number$/);
-    await expectFailure(readTable(file('w4.csv', 'a,w\n1,inf\n'), { weightsColumn: 'w' }), /w4\.csv line 2, weights column "w": "inf" is a missing value/);
+    await expectFailure(readTable(file('w4.csv', 'a,w\n1,inf\n'), { weightsColumn: 'w' }), /w4\.csv line 2, weights column "w": "inf" is infinite/);
     await expectFailure(readTable(file('w5.csv', 'a,w\n1,0\n2,0\n'), { weightsColumn: 'w' }), /are all 0/);
   });
 
@@ -365,7 +370,7 @@ describe('JSON', () => {
   it('a bad JSON cell names its 0-based row and its column', async () => {
     const data = [{ a: 1, b: 2 }, { a: 1, b: 2 }, { a: 1, b: 2 }, { a: 1, b: 'abc' }];
     await expectFailure(readTable(file('data.json', JSON.stringify(data))), /data\.json row 3, column "b": "abc" is not a number$/);
-    await expectFailure(readTable(file('null.json', '[[1,2],[3,null]]')), /null\.json row 1, column "x2": null \(missing values are not supported yet\)$/);
+    expect(rows(await readTable(file('null.json', '[[1,2],[3,null]]')))).toEqual([[1, 2], [3, NaN]]);
     await expectFailure(readTable(file('short.json', '[[1,2],[3]]')), /short\.json row 1 has 1 value but 2 were expected/);
     await expectFailure(readTable(file('keys.json', '[{"a":1},{"b":2}]')), /keys\.json row 1 has no key "a"/);
   });
@@ -398,8 +403,9 @@ describe('Parquet', () => {
     expect(table.labels).toEqual(['p', 'q', 'r', 's']);
   });
 
-  it('a null Parquet cell names its row and column', async () => {
-    await expectFailure(readTable(join(fixtures, 'nulls.parquet')), /nulls\.parquet row 2, column "a": null \(missing values are not supported yet\)$/);
+  it('a null Parquet cell is a missing value (NaN)', async () => {
+    const table = await readTable(join(fixtures, 'nulls.parquet'));
+    expect(Number.isNaN(rows(table)[2][0])).toBe(true);
   });
 
   it('a .parquet file that is not Parquet is refused', async () => {
@@ -433,9 +439,9 @@ describe('Arrow', () => {
     expect(table.labels).toEqual(['u', 'v', 'w']);
   });
 
-  it('a null Arrow cell names its row and column', async () => {
+  it('a null Arrow cell is a missing value (NaN)', async () => {
     const table = new ArrowTable({ a: vectorFromArray([1, 2, 3], new Float64()), b: vectorFromArray([1, null, 3], new Int32()) });
-    await expectFailure(readTable(file('nulls.arrow', tableToIPC(table, 'file'))), /nulls\.arrow row 1, column "b": null \(missing values are not supported yet\)$/);
+    expect(rows(await readTable(file('nulls.arrow', tableToIPC(table, 'file'))))).toEqual([[1, 1], [2, NaN], [3, 3]]);
   });
 
   it('an .arrow file that is not Arrow is refused', async () => {

@@ -17,3 +17,44 @@ export function permutation(n: number, seed: number): number[] {
   new Random(seed).shuffle(order);
   return order;
 }
+
+/**
+ * n points from a known 3-component mixture in 3-D with correlated (rotated)
+ * covariances, deterministic in `seed`; rows cycle through the components.
+ */
+export function correlatedMixture(n: number, seed: number): { rows: number[][]; labels: number[] } {
+  const means = [
+    [0, 0, 0],
+    [4, 3, -1],
+    [-1, 5, 3],
+  ];
+  // Lower-triangular factors: Σ = L Lᵀ, strongly correlated features.
+  const factors = [
+    [[1, 0, 0], [0.9, 0.5, 0], [0.6, 0.3, 0.4]],
+    [[0.8, 0, 0], [-0.6, 0.6, 0], [0.2, 0.7, 0.5]],
+    [[1.2, 0, 0], [0.5, 0.4, 0], [-0.8, 0.2, 0.3]],
+  ];
+  const rng = new Random(seed);
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    const z = [rng.normal(), rng.normal(), rng.normal()];
+    rows.push(means[c].map((mu, a) => mu + factors[c][a].reduce((s, l, b) => s + l * z[b], 0)));
+    labels.push(c);
+  }
+  return { rows, labels };
+}
+
+/** A copy with each value removed (NaN) with probability `fraction`, keeping at least one value per row. */
+export function removeAtRandom(rows: number[][], fraction: number, seed: number): number[][] {
+  const rng = new Random(seed);
+  return rows.map((row) => {
+    const out = row.map((v) => (rng.uniform() < fraction ? NaN : v));
+    if (out.every(Number.isNaN)) {
+      const j = rng.integer(row.length);
+      out[j] = row[j];
+    }
+    return out;
+  });
+}
