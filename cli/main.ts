@@ -70,16 +70,29 @@ function knownComponents(labels: (string | null)[], components: number, column: 
   return { classes: names, indices: labels.map((v) => (v === null ? null : (index.get(v) as number))) };
 }
 
-/** A note on stderr about missing values, which the fit marginalizes. */
-function missingNote(matrix: Matrix): string | null {
+/**
+ * A note about missing values, which the fit marginalizes; a data row or a
+ * feature column with nothing observed is an error that names it.
+ */
+function missingNote(table: Table, columnsMayBeEmpty = false): string | null {
+  const { matrix, source, columns } = table;
   let cells = 0;
   let rows = 0;
+  const perColumn = new Array<number>(matrix.cols).fill(0);
   for (let i = 0; i < matrix.rows; i++) {
     let inRow = 0;
-    for (let j = 0; j < matrix.cols; j++) if (Number.isNaN(matrix.data[i * matrix.cols + j])) inRow++;
+    for (let j = 0; j < matrix.cols; j++) {
+      if (Number.isNaN(matrix.data[i * matrix.cols + j])) {
+        inRow++;
+        perColumn[j]++;
+      }
+    }
+    if (inRow === matrix.cols) throw new CliError(`${source}: data row ${i + 1} has every feature missing; remove it or give a value`);
     cells += inRow;
     if (inRow > 0) rows++;
   }
+  const empty = perColumn.findIndex((c) => c === matrix.rows);
+  if (empty >= 0 && !columnsMayBeEmpty) throw new CliError(`${source}: column ${JSON.stringify(columns[empty])} has every value missing; leave it out with --columns`);
   return cells === 0 ? null : `${cells} missing value${cells === 1 ? '' : 's'} in ${rows} row${rows === 1 ? '' : 's'}: marginalized by the fit (not imputed)`;
 }
 
@@ -178,6 +191,7 @@ async function readForModel(path: string, model: GaussianMixture, training: Trai
       `${table.source} has ${table.matrix.cols} numeric columns (${table.columns.join(', ')}) but the model has ${model.dimensions} dimensions${training ? ` (${training.columns.join(', ')})` : ''}; choose them with --columns`,
     );
   }
+  missingNote(table, true); // names a row with nothing observed
   return table;
 }
 
@@ -308,8 +322,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   if (flags.plot) plotFormat(flags.plot);
   const start = flags.start ? readModel(flags.start).model : undefined;
   const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn, labelsColumn: flags.labelsColumn });
-  const missing = missingNote(table.matrix);
-  for (const note of [...table.notes, ...(missing ? [missing] : [])]) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
+  const missing = missingNote(table);
   if (start && start.dimensions !== table.matrix.cols) {
     throw new CliError(`--start ${flags.start} has ${start.dimensions} dimensions but ${table.source} has ${table.matrix.cols} columns (${table.columns.join(', ')})`);
   }
@@ -318,6 +331,8 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   if (start && components !== start.components) throw new CliError(`-k ${components} disagrees with --start ${flags.start}, which has ${start.components} components`);
   const covariance = flags.covariance ?? start?.covariance ?? 'full';
   const known = table.labels === null ? null : knownComponents(table.labels, components, flags.labelsColumn as string);
+  // Notes only once the input is known to be usable, so that an error stays the only line.
+  for (const note of [...table.notes, ...(missing ? [missing] : [])]) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
 
   const traces: RestartTrace[] = [];
   const progress = progressReporter(!flags.quiet && (process.stderr.isTTY || flags.progress === true), flags.progress === true);
@@ -454,7 +469,7 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
   checkOutputs([flags.output, flags.report, flags.plot], flags.force ?? false);
   if (flags.plot) plotFormat(flags.plot);
   const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn });
-  const missing = missingNote(table.matrix);
+  const missing = missingNote(table);
   for (const note of [...table.notes, ...(missing ? [missing] : [])]) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
   const result = select(table.matrix, {
     components: flags.k,

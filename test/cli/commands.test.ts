@@ -209,7 +209,8 @@ describe('the command under bad input', () => {
     }, /directory/],
     ['a missing file', () => join(dir, 'missing.csv'), /no such file/],
     ['a non-numeric cell', () => file('cell.csv', 'a,b\n1,2\n3,x\n5,6\n'), /line 3.*"b"|"b".*line 3/],
-    ['a NaN cell', () => file('nan.csv', 'a,b\n1,2\n3,NaN\n5,6\n'), /line 3.*"b"/],
+    ['a row with every value missing', () => file('nan.csv', 'a,b\n1,2\nNaN,NA\n5,6\n'), /nan\.csv: data row 2 has every feature missing/],
+    ['a column with every value missing', () => file('nancol.csv', 'a,b\n1,\n3,NA\n5,\n'), /column "b" has every value missing/],
     ['an infinite cell', () => file('inf.csv', 'a,b\n1,2\n3,4\n-Infinity,6\n'), /line 4.*"a"/],
     ['a ragged row', () => file('ragged.csv', 'a,b\n1,2\n3\n5,6\n'), /line 3/],
   ])('fit rejects %s with one line and exit 2', (_name, makePath, message) => {
@@ -277,5 +278,59 @@ describe('the command on awkward but valid data', () => {
     const result = mixem(['fit', faithfulCsv, '-k', '2', '-o', 'first.json', '--plot', 'figure.gif']);
     expectCleanFailure(result, 2, /must end in \.svg or \.png/);
     expect(existsSync(join(dir, 'first.json'))).toBe(false);
+  });
+});
+
+describe('missing values and known labels in the command', () => {
+  const csv = [
+    'a,b,kind',
+    '1.0,2.0,x',
+    '1.2,,',
+    'NA,2.2,x',
+    '0.9,1.8,',
+    '5.0,6.1,y',
+    '5.2,NaN,',
+    ',6.3,y',
+    '4.9,5.8,',
+    '5.1,6.0,',
+    '1.1,2.1,',
+  ].join('\n');
+
+  it('reads empty, NA and NaN cells as missing, notes them, and fits by marginalizing', () => {
+    const path = file('holes.csv', csv);
+    const result = mixem(['fit', path, '-k', '2', '--columns', 'a,b', '--seed', '1', '-o', 'holes.json', '--labels', 'holes-labels.csv', '--force']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/note: 4 missing values in 4 rows: marginalized by the fit/);
+    const saved = JSON.parse(readFileSync(join(dir, 'holes.json'), 'utf8'));
+    expect(saved.options.missingValues).toBe(4);
+    const labels = readFileSync(join(dir, 'holes-labels.csv'), 'utf8').trim().split('\n');
+    expect(labels).toHaveLength(11);
+    const scored = mixem(['score', 'holes.json', path, '--columns', 'a,b']);
+    expect(scored.status).toBe(0);
+    expect(scored.stdout.trim().split('\n')).toHaveLength(11);
+  });
+
+  it('--labels-column fixes the known rows and records the class names', () => {
+    const path = file('semi.csv', csv);
+    const result = mixem(['fit', path, '-k', '2', '--labels-column', 'kind', '-o', 'semi.json', '--force', '--quiet']);
+    expect(result.status).toBe(0);
+    const saved = JSON.parse(readFileSync(join(dir, 'semi.json'), 'utf8'));
+    expect(saved.training.classes).toEqual(['x', 'y']);
+    expect(saved.training.columns).toEqual(['a', 'b']);
+    expect(saved.options.labelledRows).toBe(4);
+    // Component 0 is class "x", near (1, 2).
+    expect(saved.means[0][0]).toBeLessThan(2);
+    expect(saved.means[1][0]).toBeGreaterThan(4);
+  });
+
+  it('more label values than components is a usage error naming the column', () => {
+    const path = file('semi3.csv', csv.replace('1.0,2.0,x', '1.0,2.0,z'));
+    expectCleanFailure(mixem(['fit', path, '-k', '2', '--labels-column', 'kind']), 2, /--labels-column kind has 3 distinct labels \(x, y, z\) but -k is 2/);
+  });
+
+  it('predict on a row with every value missing names the row', () => {
+    mixem(['fit', faithfulCsv, '-k', '2', '-o', 'faithful2.json', '--force', '--quiet']);
+    const path = file('predict-missing.csv', 'eruptions,waiting\n3.6,79\nNA,\n');
+    expectCleanFailure(mixem(['predict', 'faithful2.json', path]), 2, /predict-missing\.csv: data row 2 has every feature missing/);
   });
 });
