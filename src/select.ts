@@ -74,7 +74,7 @@ export function select(data: DataInput, options: SelectOptions): SelectionResult
   if (!['bic', 'aic', 'icl'].includes(criterion)) {
     throw new MixemError('invalid-option', `option criterion must be one of bic, aic, icl; got ${show(criterion)}`);
   }
-  const matrix = toMatrix(data);
+  const matrix = toMatrix(data, 'data', { missing: true });
   const scoring = { sampleWeights: fitOptions.sampleWeights };
   const entries: SelectionEntry[] = [];
   for (const type of covariance) {
