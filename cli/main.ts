@@ -404,6 +404,29 @@ async function predictCommand(modelPath: string, dataPath: string, flags: Common
   return 0;
 }
 
+/**
+ * Fills missing cells from the model: conditional means, or with --draws N,
+ * N multiple imputations stacked with a `draw` column (1…N).
+ */
+async function imputeCommand(
+  modelPath: string,
+  dataPath: string,
+  flags: CommonOptions & { draws?: number; seed: number; columns?: string[] },
+): Promise<number> {
+  checkOutputs([flags.output], flags.force ?? false);
+  const { model, training } = readModel(modelPath);
+  const table = await readForModel(dataPath, model, training, flags.columns);
+  const d = table.matrix.cols;
+  const rowsOf = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * d, (i + 1) * d)));
+  if (flags.draws === undefined) {
+    emit(flags.output, toCsv(table.columns, rowsOf(model.impute(table.matrix))));
+  } else {
+    const stacked = model.impute(table.matrix, { draws: flags.draws, seed: flags.seed }).flatMap((m, t) => rowsOf(m).map((row) => [t + 1, ...row]));
+    emit(flags.output, toCsv(['draw', ...table.columns], stacked));
+  }
+  return 0;
+}
+
 async function scoreCommand(
   modelPath: string,
   dataPath: string,
@@ -616,6 +639,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('--force', 'replace an existing output file')
     .action(async (model: string, data: string, flags) => {
       status = await predictCommand(model, data, flags);
+    });
+
+  program
+    .command('impute')
+    .description('fill missing cells (empty, NA, NaN) from the model: conditional means, or --draws multiple imputations')
+    .argument('<model>', 'model file')
+    .argument('<data>', 'data file')
+    .option('--draws <n>', 'write n draws from the conditional distribution, stacked, with a draw column', integer('--draws', 1))
+    .option('--seed <s>', 'random seed of the draws', integer('--seed', 0), 0)
+    .option('--columns <a,b,c>', 'feature columns (default: the training columns)', list)
+    .option('-o, --output <file>', 'output CSV (default: stdout)')
+    .option('--force', 'replace an existing output file')
+    .action(async (model: string, data: string, flags) => {
+      status = await imputeCommand(model, data, flags);
     });
 
   program

@@ -334,3 +334,25 @@ describe('missing values and known labels in the command', () => {
     expectCleanFailure(mixem(['predict', 'faithful2.json', path]), 2, /predict-missing\.csv: data row 2 has every feature missing/);
   });
 });
+
+describe('mixem impute', () => {
+  it('fills missing cells with conditional means, or stacks --draws imputations', () => {
+    mixem(['fit', faithfulCsv, '-k', '2', '--seed', '1', '-o', 'impute-model.json', '--force', '--quiet']);
+    const path = file('impute.csv', 'eruptions,waiting\n3.6,79\n,54\n4.5,NA\n');
+    const result = mixem(['impute', 'impute-model.json', path]);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toBe('eruptions,waiting');
+    expect(lines[1]).toBe('3.6,79');
+    const [eruptions] = lines[2].split(',').map(Number);
+    expect(eruptions).toBeGreaterThan(1.5); // short waits go with short eruptions
+    expect(eruptions).toBeLessThan(2.6);
+    const waiting = Number(lines[3].split(',')[1]);
+    expect(waiting).toBeGreaterThan(75);
+    const draws = mixem(['impute', 'impute-model.json', path, '--draws', '3', '--seed', '2']);
+    const rows = draws.stdout.trim().split('\n');
+    expect(rows[0]).toBe('draw,eruptions,waiting');
+    expect(rows).toHaveLength(1 + 3 * 3);
+    expect(mixem(['impute', 'impute-model.json', path, '--draws', '3', '--seed', '2']).stdout).toBe(draws.stdout);
+  });
+});
