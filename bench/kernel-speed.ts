@@ -3,9 +3,13 @@
  * `eStep`, single thread, on random data and parameters: the fastest of
  * repeated runs (the least disturbed by other work on the machine). Not a
  * test: timings depend on the machine. Run: `npx tsx bench/kernel-speed.ts [n] [k]`
- * (defaults n = 100000, k = 8). The relaxed-SIMD build runs only where the
- * engine validates it (Node 20 needs --experimental-wasm-relaxed-simd:
+ * (defaults n = 100000, k = 8; `--no-reference` leaves out the slow
+ * TypeScript kernel). The relaxed-SIMD builds run only where the engine
+ * validates them (Node 20 needs --experimental-wasm-relaxed-simd:
  * `node --experimental-wasm-relaxed-simd --import tsx bench/kernel-speed.ts`).
+ * The float32 kernels (`precision: 'float32'`, docs/float32.md) have their own
+ * columns; `f32 speed-up` is the fastest float64 WebAssembly kernel's time
+ * over the fastest float32 one's.
  */
 import { covarianceModels, pack, type MixtureParameters } from '../src/covariance/index.js';
 import { createStatistics, type Kernel, type PackedParameters } from '../src/kernels/kernel.js';
@@ -14,8 +18,10 @@ import { createWasmKernelSync } from '../src/kernels/wasm.js';
 import { Random } from '../src/random.js';
 import type { CovarianceType } from '../src/types.js';
 
-const n = Number(process.argv[2] ?? 100_000);
-const k = Number(process.argv[3] ?? 8);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const withReference = !process.argv.includes('--no-reference');
+const n = Number(args[0] ?? 100_000);
+const k = Number(args[1] ?? 8);
 const CASES: { covariance: CovarianceType; d: number }[] = [
   { covariance: 'full', d: 2 },
   { covariance: 'full', d: 8 },
@@ -61,25 +67,32 @@ function time(kernel: Kernel, covariance: CovarianceType, d: number, x: Float64A
   return (Math.min(...samples) * 1e6) / (n * k);
 }
 
-const kernels: [string, Kernel][] = [['reference (TS)', referenceKernel]];
-const simd = createWasmKernelSync({ variant: 'simd' });
-kernels.push(['wasm simd', simd]);
-try {
-  kernels.push(['wasm relaxed', createWasmKernelSync({ variant: 'relaxed' })]);
-} catch {
-  // relaxed SIMD unsupported here: its column is left out
+const kernels: [string, Kernel][] = withReference ? [['reference (TS)', referenceKernel]] : [];
+const float64: Kernel[] = [];
+const float32: Kernel[] = [];
+for (const precision of ['float64', 'float32'] as const) {
+  for (const variant of ['simd', 'relaxed'] as const) {
+    try {
+      const kernel = createWasmKernelSync({ variant, precision });
+      kernels.push([`wasm ${precision === 'float32' ? 'f32 ' : ''}${variant}`, kernel]);
+      (precision === 'float32' ? float32 : float64).push(kernel);
+    } catch {
+      // relaxed SIMD unsupported here: its column is left out
+    }
+  }
 }
 
 console.log(`E-step, ns per (row, component): n = ${n}, k = ${k}, one thread, fastest of repeated runs`);
-const header = ['covariance', 'd', ...kernels.map(([name]) => name), 'speed-up'];
+const header = ['covariance', 'd', ...kernels.map(([name]) => name), ...(withReference ? ['speed-up'] : []), 'f32 speed-up'];
 const rows: string[][] = [];
 for (const { covariance, d } of CASES) {
   const rng = new Random(d);
   const packed = pack(randomParameters(covariance, d, rng)).packed!;
   const x = Float64Array.from({ length: n * d }, () => 2 * rng.normal());
   const ns = kernels.map(([, kernel]) => time(kernel, covariance, d, x, packed, kernel === referenceKernel ? 2000 : 1000));
-  const best = Math.min(...ns.slice(1));
-  rows.push([covariance, String(d), ...ns.map((v) => v.toFixed(1)), `${(ns[0] / best).toFixed(1)}×`]);
+  const fastest = (of: Kernel[]) => Math.min(...kernels.map(([, kernel], c) => (of.includes(kernel) ? ns[c] : Infinity)));
+  const speedUp = withReference ? [`${(ns[0] / fastest(float64)).toFixed(1)}×`] : [];
+  rows.push([covariance, String(d), ...ns.map((v) => v.toFixed(1)), ...speedUp, `${(fastest(float64) / fastest(float32)).toFixed(2)}×`]);
 }
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
 const line = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');

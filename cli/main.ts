@@ -288,6 +288,7 @@ interface FitFlags extends CommonOptions {
   threads?: number;
   kernel: 'auto' | 'wasm' | 'typescript';
   acceleration: 'none' | 'squarem';
+  float32?: boolean;
 }
 
 /** Pools started by this command, closed when it ends. */
@@ -298,7 +299,17 @@ const pools: { close(): Promise<void> }[] = [];
  * WebAssembly on this thread for small data, or the TypeScript reference kernel.
  * Every choice gives the same model within rounding (1e-10 relative).
  */
-async function chooseKernel(flags: { threads?: number; kernel: 'auto' | 'wasm' | 'typescript' }, rows: number): Promise<Kernel> {
+async function chooseKernel(flags: { threads?: number; kernel: 'auto' | 'wasm' | 'typescript'; float32?: boolean }, rows: number): Promise<Kernel> {
+  if (flags.float32) {
+    // The float32 kernel runs on this thread (the worker pool is float64 only).
+    if (flags.kernel === 'typescript') throw new CliError('--float32 needs the WebAssembly kernel; drop --kernel typescript');
+    if (flags.threads !== undefined && flags.threads > 1) throw new CliError('--float32 runs on one thread; drop --threads');
+    try {
+      return createWasmKernelSync({ precision: 'float32' });
+    } catch (error) {
+      throw new CliError(`--float32: ${(error as Error).message}`, 1);
+    }
+  }
   if (flags.kernel === 'typescript' && flags.threads === undefined) return referenceKernel;
   const inner = flags.kernel === 'typescript' ? 'reference' : 'wasm';
   let local: Kernel = referenceKernel;
@@ -591,6 +602,7 @@ function fitOptions(command: Command): Command {
     .option('--quiet', 'print no summary or progress')
     .option('--threads <n>', 'worker threads for the E-step (default: all cores for large data); any count gives the same model', integer('--threads', 1))
     .addOption(new Option('--kernel <name>', 'E-step implementation').choices(['auto', 'wasm', 'typescript']).default('auto'))
+    .option('--float32', 'E-step in single precision: about 2× faster kernel, log-likelihood within ~1e-7 relative (docs/float32.md)')
     .addOption(new Option('--acceleration <name>', 'squarem: fewer, costlier iterations; none: plain EM').choices(['none', 'squarem']).default('none'))
     .addOption(new Option('--progress', 'print progress lines even when stderr is not a terminal').hideHelp());
 }

@@ -31,4 +31,4 @@ export type {
 export { select } from './select.js';
 export type { Criterion, SelectionEntry, SelectionResult, SelectOptions } from './select.js';
 export { createWasmKernel, createWasmKernelSync, CHUNK_ROWS } from './kernels/wasm.js';
-export type { WasmKernel, WasmKernelOptions, WasmVariant } from './kernels/wasm.js';
+export type { WasmKernel, WasmKernelOptions, WasmPrecision, WasmVariant } from './kernels/wasm.js';

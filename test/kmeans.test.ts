@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { kmeans, MixemError } from '../src/index.js';
+import { kmeans, MixemError, Random } from '../src/index.js';
+import { kmeansPlusPlus, lloyd } from '../src/kmeans.js';
+import type { Matrix } from '../src/types.js';
 import { dataset } from './helpers/fixtures.js';
 import { blobs } from './helpers/generate.js';
 
@@ -45,6 +47,223 @@ describe('kmeans', () => {
   it('rejects a bad number of clusters with a typed error', () => {
     expect(() => kmeans(data, { clusters: 0 })).toThrow(MixemError);
     expect(() => kmeans([[1], [2]], { clusters: 3 })).toThrow(/clusters \(3\) is larger than the number of rows \(2\)/);
+  });
+});
+
+/**
+ * Plain Lloyd, written the obvious way: every row against every centre each
+ * iteration. The library's lloyd (Hamerly's bounds, fused sums) must give
+ * exactly its labels, centres, iterations and inertia.
+ */
+function plainLloyd(matrix: Matrix, weights: Float64Array | null, start: Float64Array, k: number, maxIterations: number, tolerance: number) {
+  const { rows: n, cols: d, data: x } = matrix;
+  const centers = Float64Array.from(start);
+  const w = (i: number) => (weights === null ? 1 : weights[i]);
+  const distance2 = (i: number, c: number) => {
+    let sum = 0;
+    for (let j = 0; j < d; j++) {
+      const delta = x[i * d + j] - centers[c * d + j];
+      sum += delta * delta;
+    }
+    return sum;
+  };
+  const labels = new Int32Array(n);
+  const distances = new Float64Array(n);
+  const assign = () => {
+    let inertia = 0;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (distance2(i, c) < distance2(i, best)) best = c;
+      labels[i] = best;
+      distances[i] = distance2(i, best);
+      inertia += w(i) * distances[i];
+    }
+    return inertia;
+  };
+  // tolerance × the mean over features of the weighted variance.
+  let variances = 0;
+  let total = 0;
+  for (let j = 0; j < d; j++) {
+    let sw = 0;
+    let mean = 0;
+    for (let i = 0; i < n; i++) {
+      sw += w(i);
+      mean += w(i) * x[i * d + j];
+    }
+    mean /= sw;
+    let variance = 0;
+    for (let i = 0; i < n; i++) variance += w(i) * (x[i * d + j] - mean) * (x[i * d + j] - mean);
+    variances += variance / sw;
+    total = sw;
+  }
+  const threshold = tolerance * (total > 0 ? variances / d : 0);
+  assign();
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIterations) {
+    iterations++;
+    const sums = new Float64Array(k * d);
+    const counts = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      counts[labels[i]] += w(i);
+      for (let j = 0; j < d; j++) sums[labels[i] * d + j] += w(i) * x[i * d + j];
+    }
+    let shift = 0;
+    for (let c = 0; c < k; c++) {
+      // An empty cluster moves to the row farthest from its centre.
+      let far = -1;
+      if (!(counts[c] > 0)) {
+        far = 0;
+        for (let i = 1; i < n; i++) if (distances[i] > distances[far]) far = i;
+        distances[far] = 0;
+      }
+      for (let j = 0; j < d; j++) {
+        const next = far < 0 ? sums[c * d + j] / counts[c] : x[far * d + j];
+        const delta = next - centers[c * d + j];
+        shift += delta * delta;
+        centers[c * d + j] = next;
+      }
+    }
+    assign();
+    if (shift <= threshold) {
+      converged = true;
+      break;
+    }
+  }
+  return { centers, labels, inertia: assign(), iterations, converged };
+}
+
+/** n rows in d dimensions from `groups` overlapping Gaussian blobs, times `scale`. */
+function overlapping(n: number, d: number, groups: number, seed: number, scale = 1): Matrix {
+  const rng = new Random(seed);
+  const means = Array.from({ length: groups * d }, () => 2 * rng.normal());
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const g = rng.integer(groups);
+    for (let j = 0; j < d; j++) data[i * d + j] = scale * (means[g * d + j] + rng.normal());
+  }
+  return { rows: n, cols: d, data };
+}
+
+function expectSameAsPlain(matrix: Matrix, weights: Float64Array | null, start: Float64Array, k: number, maxIterations = 300, tolerance = 1e-4) {
+  const expected = plainLloyd(matrix, weights, start, k, maxIterations, tolerance);
+  const actual = lloyd(matrix, weights, Float64Array.from(start), k, maxIterations, tolerance);
+  expect(actual.iterations).toBe(expected.iterations);
+  expect(actual.converged).toBe(expected.converged);
+  expect(Array.from(actual.labels)).toEqual(Array.from(expected.labels));
+  // Bit for bit: Object.is also tells 0 from -0.
+  const differing = Array.from(actual.centers).filter((v, i) => !Object.is(v, expected.centers[i]));
+  expect(differing).toEqual([]);
+  expect(Object.is(actual.inertia, expected.inertia)).toBe(true);
+  return expected;
+}
+
+/** Greedy k-means++ the obvious way: each candidate drawn and scored in turn. */
+function plainKmeansPlusPlus(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array {
+  const { rows: n, cols: d, data: x } = matrix;
+  const w = (i: number) => (weights === null ? 1 : weights[i]);
+  const distance2 = (i: number, r: number) => {
+    let sum = 0;
+    for (let j = 0; j < d; j++) {
+      const delta = x[i * d + j] - x[r * d + j];
+      sum += delta * delta;
+    }
+    return sum;
+  };
+  const chosen = [weights === null ? rng.integer(n) : rng.categorical(weights)];
+  let closest = Float64Array.from({ length: n }, (_, i) => distance2(i, chosen[0]));
+  for (let c = 1; c < k; c++) {
+    const score = Float64Array.from(closest, (v, i) => w(i) * v);
+    const potential = score.reduce((a, b) => a + b, 0);
+    let best: { potential: number; row: number; closest: Float64Array } | null = null;
+    for (let t = 0; t < 2 + Math.floor(Math.log(k)); t++) {
+      const row = rng.categorical(score, potential);
+      const candidate = Float64Array.from(closest, (v, i) => Math.min(v, distance2(i, row)));
+      const total = candidate.reduce((a, v, i) => a + w(i) * v, 0);
+      if (best === null || total < best.potential) best = { potential: total, row, closest: candidate };
+    }
+    chosen.push(best!.row);
+    closest = best!.closest;
+  }
+  const centers = new Float64Array(k * d);
+  chosen.forEach((r, c) => centers.set(x.subarray(r * d, (r + 1) * d), c * d));
+  return centers;
+}
+
+describe('lloyd (Hamerly bounds)', () => {
+  it('gives plain Lloyd’s labels and bit-identical centres from k-means++ starts', () => {
+    for (const [n, d, k, seed] of [
+      [3000, 2, 5, 1],
+      [2000, 10, 8, 2],
+      [1500, 30, 12, 3],
+      [2500, 5, 3, 4],
+      [500, 1, 4, 5],
+    ]) {
+      const matrix = overlapping(n, d, Math.max(2, k - 2), seed);
+      const start = kmeansPlusPlus(matrix, null, k, new Random(seed));
+      const expected = expectSameAsPlain(matrix, null, start, k);
+      expect(expected.iterations).toBeGreaterThan(3); // the bounds had work to do
+      expectSameAsPlain(matrix, null, start, k, 300, 0);
+      expectSameAsPlain(matrix, null, start, k, 4);
+    }
+  });
+
+  it('matches plain Lloyd on weighted data, zero weights included', () => {
+    for (const [d, k, seed] of [
+      [3, 6, 11],
+      [12, 9, 12],
+    ]) {
+      const matrix = overlapping(2000, d, 5, seed);
+      const rng = new Random(seed + 1);
+      const weights = Float64Array.from({ length: matrix.rows }, (_, i) => (i % 7 === 0 ? 0 : 0.1 + 3 * rng.uniform()));
+      expectSameAsPlain(matrix, weights, kmeansPlusPlus(matrix, weights, k, rng), k);
+    }
+  });
+
+  it('matches plain Lloyd when clusters empty out and are relocated', () => {
+    const matrix = overlapping(1000, 4, 3, 21);
+    // A centre far from every row, and two exactly equal centres (the higher index loses every tie).
+    const far = Float64Array.from([...matrix.data.subarray(0, 8), 1e3, 1e3, 1e3, 1e3, ...matrix.data.subarray(8, 12)]);
+    expectSameAsPlain(matrix, null, far, 4);
+    const twins = Float64Array.from([...matrix.data.subarray(0, 4), ...matrix.data.subarray(0, 4), ...matrix.data.subarray(4, 8)]);
+    expectSameAsPlain(matrix, null, twins, 3, 300, 0);
+    const rng = new Random(22);
+    const weights = Float64Array.from({ length: matrix.rows }, () => rng.uniform());
+    expectSameAsPlain(matrix, weights, far, 4);
+  });
+
+  it('matches plain Lloyd with exact distance ties and at extreme scales', () => {
+    // Integer grid data: many rows exactly equidistant from two centres.
+    const grid = overlapping(1500, 3, 4, 31);
+    grid.data.forEach((v, i) => (grid.data[i] = Math.round(v)));
+    for (const k of [2, 5, 9]) expectSameAsPlain(grid, null, kmeansPlusPlus(grid, null, k, new Random(k)), k, 300, 0);
+    // Squared distances that underflow into subnormals, and a large offset.
+    for (const [d, k] of [
+      [1, 3],
+      [1, 4],
+      [6, 4],
+    ]) {
+      const tiny = overlapping(400, d, 3, 1, 1e-160);
+      expectSameAsPlain(tiny, null, kmeansPlusPlus(tiny, null, k, new Random(1)), k, 300, 0);
+    }
+    const offset = overlapping(800, 3, 3, 33);
+    offset.data.forEach((v, i) => (offset.data[i] = 1e8 + 1e-4 * v));
+    expectSameAsPlain(offset, null, kmeansPlusPlus(offset, null, 5, new Random(2)), 5);
+  });
+
+  it('seeds k-means++ exactly as the plain candidate-by-candidate loop', () => {
+    for (const [d, k, seed] of [
+      [2, 3, 41],
+      [7, 8, 42],
+      [25, 21, 43],
+    ]) {
+      const matrix = overlapping(1200, d, 5, seed);
+      const rng = new Random(seed);
+      const weights = seed === 42 ? Float64Array.from({ length: matrix.rows }, (_, i) => (i % 5 === 0 ? 0 : rng.uniform())) : null;
+      const expected = plainKmeansPlusPlus(matrix, weights, k, new Random(seed));
+      const actual = kmeansPlusPlus(matrix, weights, k, new Random(seed));
+      expect(Array.from(actual).every((v, i) => Object.is(v, expected[i]))).toBe(true);
+    }
   });
 });
 

@@ -17,12 +17,21 @@
  *   reference kernel within rounding, not bit for bit (in tests, within
  *   3e-14 of each output's scale, most within 1e-15), and the two builds may
  *   differ from each other in the last bits.
+ * - `precision: 'float32'` (opt-in) runs assembly/estep32.ts instead: the
+ *   data are stored as f32 (half the bytes), each chunk in its own frame
+ *   (centred on its column medians, scaled by powers of two), and the
+ *   densities and the per-block sums are computed in single precision, four
+ *   rows per vector; the log-likelihood, the weights and the statistics
+ *   from each block's sums onwards stay in f64. About twice as fast; agrees
+ *   with the reference kernel within about 1e-6 relative (docs/float32.md).
+ *   Its chunks are summed like the float64 kernel's, so its results do not
+ *   depend on how the rows are split into chunks either.
  *
  * Symbols: n rows, d features, k components; ld = d rounded up to even,
  * kp = k rounded up to even (the module's padded layouts, described in
  * assembly/estep.ts).
  */
-import { MixemError } from '../errors.js';
+import { MixemError, show } from '../errors.js';
 import type { Matrix } from '../types.js';
 import {
   BLOCK_ROWS,
@@ -32,7 +41,7 @@ import {
   type PackedParameters,
   type SufficientStatistics,
 } from './kernel.js';
-import { WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
+import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
 
 /** Rows per chunk of `eStep` and `evaluate`: the unit a thread pool would hand out (16 blocks). */
 export const CHUNK_ROWS = 16 * BLOCK_ROWS;
@@ -40,17 +49,34 @@ export const CHUNK_ROWS = 16 * BLOCK_ROWS;
 /** Which build of the module runs: plain SIMD, or relaxed SIMD with fused multiply-add. */
 export type WasmVariant = 'simd' | 'relaxed';
 
+/**
+ * The arithmetic of the E-step: `float64` (double precision throughout) or
+ * `float32` (single-precision densities and per-block sums; see docs/float32.md).
+ */
+export type WasmPrecision = 'float64' | 'float32';
+
 /** Options of {@link createWasmKernelSync} and {@link createWasmKernel}. */
 export interface WasmKernelOptions {
   /** `auto` (default): relaxed where the engine supports it, else simd. */
   readonly variant?: 'auto' | WasmVariant;
+  /**
+   * `float64` (default): double precision, within about 1e-14 of the
+   * reference kernel. `float32`: about twice as fast, within about 1e-6
+   * (relative) for well-scaled data; see docs/float32.md.
+   */
+  readonly precision?: WasmPrecision;
 }
 
 /** The WebAssembly kernel, with what it runs on. */
 export interface WasmKernel extends Kernel {
   /** The build in use. */
   readonly variant: WasmVariant;
-  /** The module's vectorised exp applied to every value (for tests of its accuracy). */
+  /** The arithmetic in use. */
+  readonly precision: WasmPrecision;
+  /**
+   * The module's vectorised exp applied to every value (for tests of its
+   * accuracy); the float32 kernel rounds the values to f32 first.
+   */
   exp(values: Float64Array): Float64Array;
 }
 
@@ -83,6 +109,22 @@ interface EStepExports {
   estep(x: number, w: number, rowStart: number, rowEnd: number, out: number): void;
   merge(dst: number, src: number): void;
   evaluate(x: number, rowStart: number, rowEnd: number, logDensity: number, labels: number, resp: number): void;
+}
+
+/** The float32 module's exports (see assembly/estep32.ts). Pointers and sizes are byte offsets. */
+interface EStep32Exports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  statsLength(full: number, k: number, d: number): number;
+  paramsLength(full: number, k: number, d: number): number;
+  scratchBytes(full: number, k: number, d: number): number;
+  configure(full: number, k: number, d: number, params: number, scratch: number): void;
+  expInPlace(ptr: number, count: number): void;
+  clearStats(out: number): void;
+  estep(x: number, w: number, frame: number, rowStart: number, rowEnd: number, out: number): void;
+  merge(dst: number, src: number): void;
+  evaluate(x: number, frame: number, rowStart: number, rowEnd: number, logDensity: number, labels: number, resp: number): void;
 }
 
 /** One allocation holds at most this many bytes (the allocator's 1 GiB block limit, less its overhead). */
@@ -121,17 +163,36 @@ function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-const bytesCache: Partial<Record<WasmVariant, Uint8Array>> = {};
-const moduleCache: Partial<Record<WasmVariant, WasmModuleObject>> = {};
+/** A module: one precision, one build. */
+type ModuleKey = `${WasmPrecision}-${WasmVariant}`;
 
-function moduleBytes(variant: WasmVariant): Uint8Array {
-  return (bytesCache[variant] ??= decodeBase64(variant === 'relaxed' ? WASM_RELAXED_BASE64 : WASM_SIMD_BASE64));
+const BASE64_SOURCES: Record<ModuleKey, string> = {
+  'float64-simd': WASM_SIMD_BASE64,
+  'float64-relaxed': WASM_RELAXED_BASE64,
+  'float32-simd': WASM32_SIMD_BASE64,
+  'float32-relaxed': WASM32_RELAXED_BASE64,
+};
+
+const bytesCache: Partial<Record<ModuleKey, Uint8Array>> = {};
+const moduleCache: Partial<Record<ModuleKey, WasmModuleObject>> = {};
+
+function moduleBytes(key: ModuleKey): Uint8Array {
+  return (bytesCache[key] ??= decodeBase64(BASE64_SOURCES[key]));
+}
+
+/** The precision asked for, checked. */
+function choosePrecision(options: WasmKernelOptions): WasmPrecision {
+  const precision = options.precision ?? 'float64';
+  if (precision !== 'float64' && precision !== 'float32') {
+    throw new MixemError('invalid-option', `precision must be "float64" or "float32"; got ${show(precision)}`);
+  }
+  return precision;
 }
 
 /** The build to run: the requested one if the engine validates it, else (for `auto`) the best that validates. */
-function chooseVariant(api: WasmApi, requested: 'auto' | WasmVariant): WasmVariant {
+function chooseVariant(api: WasmApi, requested: 'auto' | WasmVariant, precision: WasmPrecision): WasmVariant {
   const candidates: WasmVariant[] = requested === 'auto' ? ['relaxed', 'simd'] : [requested];
-  for (const variant of candidates) if (api.validate(moduleBytes(variant))) return variant;
+  for (const variant of candidates) if (api.validate(moduleBytes(moduleKey(precision, variant)))) return variant;
   const feature = requested === 'relaxed' ? 'relaxed SIMD' : 'SIMD';
   throw new MixemError(
     'invalid-option',
@@ -157,6 +218,83 @@ function imports(memory: () => EStepExports['memory'] | null): object {
   };
 }
 
+/** The exports every module has: its memory and allocator. */
+interface HeapExports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+}
+
+/** Allocation and typed views over one module instance's memory. */
+class Heap {
+  readonly #wasm: HeapExports;
+  #buffer: ArrayBuffer | null = null;
+  #f64 = new Float64Array(0);
+  #f32 = new Float32Array(0);
+  #i32 = new Int32Array(0);
+
+  constructor(wasm: HeapExports) {
+    this.#wasm = wasm;
+  }
+
+  alloc(bytes: number, what: string): number {
+    if (bytes > MAX_BLOCK_BYTES) {
+      throw new MixemError(
+        'invalid-data',
+        `the ${what} need ${bytes} bytes, more than the WebAssembly kernel can hold in one block (${MAX_BLOCK_BYTES}); use the reference kernel, or fewer rows`,
+      );
+    }
+    try {
+      return this.#wasm.alloc(bytes);
+    } catch (error) {
+      throw new MixemError(
+        'invalid-data',
+        `the WebAssembly kernel could not allocate ${bytes} bytes for the ${what} (its memory is limited to 4 GiB, less what the engine allows); use the reference kernel, or fewer rows (${String(error)})`,
+      );
+    }
+  }
+
+  free(ptr: number): void {
+    this.#wasm.free(ptr);
+  }
+
+  /** Makes `slot` ([pointer, capacity in bytes]) hold at least `bytes` (reallocating; contents are not kept). */
+  reserve(slot: [number, number], bytes: number, what: string): void {
+    if (slot[1] >= bytes) return;
+    if (slot[0] !== 0) this.#wasm.free(slot[0]);
+    slot[0] = 0;
+    slot[1] = 0;
+    slot[0] = this.alloc(bytes, what);
+    slot[1] = bytes;
+  }
+
+  /** Views over the module's memory, renewed after the memory grows. */
+  f64(): Float64Array {
+    this.#renew();
+    return this.#f64;
+  }
+
+  f32(): Float32Array {
+    this.#renew();
+    return this.#f32;
+  }
+
+  i32(): Int32Array {
+    this.#renew();
+    return this.#i32;
+  }
+
+  #renew(): void {
+    const buffer = this.#wasm.memory.buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#f64 = new Float64Array(buffer);
+      this.#f32 = new Float32Array(buffer);
+      this.#i32 = new Int32Array(buffer);
+    }
+  }
+}
+
 /** Data loaded into one kernel's memory. */
 class WasmLoadedData implements LoadedData {
   /** Byte offset of the copied data, or 0 once released. */
@@ -178,10 +316,9 @@ class WasmLoadedData implements LoadedData {
 /** The kernel over one module instance. Not reentrant (nothing in JavaScript calls it reentrantly). */
 class WasmKernelImplementation implements WasmKernel {
   readonly variant: WasmVariant;
+  readonly precision = 'float64' as const;
   readonly #wasm: EStepExports;
-  #buffer: ArrayBuffer | null = null;
-  #f64 = new Float64Array(0);
-  #i32 = new Int32Array(0);
+  readonly #heap: Heap;
   // Buffers reused across calls: [pointer, capacity in bytes].
   #params: [number, number] = [0, 0];
   #scratch: [number, number] = [0, 0];
@@ -191,21 +328,22 @@ class WasmKernelImplementation implements WasmKernel {
 
   constructor(wasm: EStepExports, variant: WasmVariant) {
     this.#wasm = wasm;
+    this.#heap = new Heap(wasm);
     this.variant = variant;
   }
 
   load(matrix: Matrix, weights: Float64Array | null): LoadedData {
     const values = matrix.rows * matrix.cols;
     // Two zeros after the data: vector reads of an odd-d row's last pair read one value past it.
-    const x = this.#alloc(8 * (values + 2), `${matrix.rows}×${matrix.cols} data`);
+    const x = this.#heap.alloc(8 * (values + 2), `${matrix.rows}×${matrix.cols} data`);
     let w = 0;
     try {
-      if (weights !== null) w = this.#alloc(8 * Math.max(1, matrix.rows), `${matrix.rows} weights`);
+      if (weights !== null) w = this.#heap.alloc(8 * Math.max(1, matrix.rows), `${matrix.rows} weights`);
     } catch (error) {
       this.#wasm.free(x);
       throw error;
     }
-    const view = this.#view();
+    const view = this.#heap.f64();
     view.set(matrix.data.subarray(0, values), x / 8);
     view[x / 8 + values] = 0;
     view[x / 8 + values + 1] = 0;
@@ -228,7 +366,7 @@ class WasmKernelImplementation implements WasmKernel {
         wasm.merge(totals, partial);
       }
 
-      const v = this.#view();
+      const v = this.#heap.f64();
       const ld = (d + 1) & ~1;
       const t = totals / 8;
       const countsAt = t + HEADER;
@@ -267,7 +405,7 @@ class WasmKernelImplementation implements WasmKernel {
       this.#configure(p);
       // Per-chunk output areas: log densities, labels, responsibilities.
       const chunk = Math.min(CHUNK_ROWS, Math.max(n, 1));
-      this.#reserve(this.#outputs, chunk * (8 + 8 + 8 * k), 'evaluation outputs');
+      this.#heap.reserve(this.#outputs, chunk * (8 + 8 + 8 * k), 'evaluation outputs');
       const base = this.#outputs[0];
       const densityAt = base;
       const labelsAt = base + 8 * chunk;
@@ -276,9 +414,9 @@ class WasmKernelImplementation implements WasmKernel {
         const end = Math.min(n, start + CHUNK_ROWS);
         const rows = end - start;
         this.#wasm.evaluate(h.x, start, end, logDensity ? densityAt : 0, labels ? labelsAt : 0, responsibilities ? respAt : 0);
-        const v = this.#view();
+        const v = this.#heap.f64();
         if (logDensity) logDensity.set(v.subarray(densityAt / 8, densityAt / 8 + rows), start);
-        if (labels) labels.set(this.#i32.subarray(labelsAt / 4, labelsAt / 4 + rows), start);
+        if (labels) labels.set(this.#heap.i32().subarray(labelsAt / 4, labelsAt / 4 + rows), start);
         if (responsibilities) responsibilities.set(v.subarray(respAt / 8, respAt / 8 + rows * k), start * k);
       }
     });
@@ -293,11 +431,11 @@ class WasmKernelImplementation implements WasmKernel {
   }
 
   exp(values: Float64Array): Float64Array {
-    const ptr = this.#alloc(8 * Math.max(1, values.length), 'exp values');
+    const ptr = this.#heap.alloc(8 * Math.max(1, values.length), 'exp values');
     try {
-      this.#view().set(values, ptr / 8);
+      this.#heap.f64().set(values, ptr / 8);
       this.#wasm.expInPlace(ptr, values.length);
-      return this.#view().slice(ptr / 8, ptr / 8 + values.length);
+      return this.#heap.f64().slice(ptr / 8, ptr / 8 + values.length);
     } finally {
       this.#wasm.free(ptr);
     }
@@ -324,12 +462,12 @@ class WasmKernelImplementation implements WasmKernel {
     const wasm = this.#wasm;
     const paramsLength = wasm.paramsLength(full, k, d);
     const statsBytes = 8 * wasm.statsLength(full, k, d);
-    this.#reserve(this.#params, 8 * paramsLength, 'parameters');
-    this.#reserve(this.#scratch, wasm.scratchBytes(full, k, d), 'work area');
-    this.#reserve(this.#totals, statsBytes, 'statistics');
-    this.#reserve(this.#partial, statsBytes, 'statistics');
+    this.#heap.reserve(this.#params, 8 * paramsLength, 'parameters');
+    this.#heap.reserve(this.#scratch, wasm.scratchBytes(full, k, d), 'work area');
+    this.#heap.reserve(this.#totals, statsBytes, 'statistics');
+    this.#heap.reserve(this.#partial, statsBytes, 'statistics');
 
-    const v = this.#view();
+    const v = this.#heap.f64();
     const ld = (d + 1) & ~1;
     const at = this.#params[0] / 8;
     v.fill(0, at, at + paramsLength);
@@ -348,52 +486,309 @@ class WasmKernelImplementation implements WasmKernel {
     }
     wasm.configure(full, k, d, this.#params[0], this.#scratch[0]);
   }
+}
 
-  /** Makes `slot` hold at least `bytes` (reallocating; contents are not kept). */
-  #reserve(slot: [number, number], bytes: number, what: string): void {
-    if (slot[1] >= bytes) return;
-    if (slot[0] !== 0) this.#wasm.free(slot[0]);
-    slot[0] = 0;
-    slot[1] = 0;
-    slot[0] = this.#alloc(bytes, what);
-    slot[1] = bytes;
+/** f64 values of a chunk's frame: d centres, d scales, the weights' scale, and one of padding. */
+function frameLength(d: number): number {
+  return 2 * d + 2;
+}
+
+/** 2^⌊log₂ value⌋ for a finite value > 0 (a power of two at or just below it), kept between 2^−1000 and 2^1000. */
+function powerOfTwoBelow(value: number): number {
+  return 2 ** Math.min(1000, Math.max(-1000, Math.floor(Math.log2(value))));
+}
+
+/**
+ * The frame of rows [start, end) of a row-major matrix with d columns, into
+ * `frame` (frameLength(d) values): c, a median of each column (the finite
+ * values of up to 257 rows at an even stride; 0 where there are none); s, a
+ * power of two near each column's largest finite |x − c| (1 where that is
+ * 0); and a power of two near the largest weight (1 without weights, or
+ * when they are all 0). The median keeps c in the bulk of the data when a
+ * few rows are far out. `sample` is scratch of at least 257 values.
+ */
+function chunkFrame(data: Float64Array, d: number, weights: Float64Array | null, start: number, end: number, frame: Float64Array, sample: Float64Array): void {
+  frame.fill(0);
+  const stride = Math.max(1, Math.floor((end - start) / 256));
+  for (let j = 0; j < d; j++) {
+    let count = 0;
+    for (let i = start; i < end && count < sample.length; i += stride) {
+      const v = data[i * d + j];
+      if (Number.isFinite(v)) sample[count++] = v;
+    }
+    const sorted = sample.subarray(0, count).sort();
+    frame[j] = count > 0 ? sorted[(count - 1) >> 1] : 0;
   }
-
-  #alloc(bytes: number, what: string): number {
-    if (bytes > MAX_BLOCK_BYTES) {
-      throw new MixemError(
-        'invalid-data',
-        `the ${what} need ${bytes} bytes, more than the WebAssembly kernel can hold in one block (${MAX_BLOCK_BYTES}); use the reference kernel, or fewer rows`,
-      );
-    }
-    try {
-      return this.#wasm.alloc(bytes);
-    } catch (error) {
-      throw new MixemError(
-        'invalid-data',
-        `the WebAssembly kernel could not allocate ${bytes} bytes for the ${what} (its memory is limited to 4 GiB, less what the engine allows); use the reference kernel, or fewer rows (${String(error)})`,
-      );
+  // The largest deviations, in frame[d + j] for now.
+  for (let i = start; i < end; i++) {
+    for (let j = 0; j < d; j++) {
+      const deviation = Math.abs(data[i * d + j] - frame[j]);
+      if (deviation < Infinity && deviation > frame[d + j]) frame[d + j] = deviation;
     }
   }
+  for (let j = 0; j < d; j++) frame[d + j] = frame[d + j] > 0 ? powerOfTwoBelow(frame[d + j]) : 1;
+  let largest = 0;
+  if (weights !== null) for (let i = start; i < end; i++) if (weights[i] > largest && weights[i] < Infinity) largest = weights[i];
+  frame[2 * d] = largest > 0 ? powerOfTwoBelow(largest) : 1;
+}
 
-  /** A Float64Array over the module's memory, renewed after the memory grows. */
-  #view(): Float64Array {
-    const buffer = this.#wasm.memory.buffer;
-    if (buffer !== this.#buffer) {
-      this.#buffer = buffer;
-      this.#f64 = new Float64Array(buffer);
-      this.#i32 = new Int32Array(buffer);
-    }
-    return this.#f64;
+/** Data loaded into a float32 kernel's memory. */
+class Float32LoadedData implements LoadedData {
+  /** Byte offset of the f32 data (quads of four rows, each chunk in its frame), or 0 once released. */
+  x: number;
+  /** Byte offset of the weights (f64), or 0 for none. */
+  w: number;
+  /** Byte offset of the chunks' frames (f64, frameLength(d) per chunk of CHUNK_ROWS rows; see chunkFrame), or 0 once released. */
+  frames: number;
+  constructor(
+    readonly matrix: Matrix,
+    readonly weights: Float64Array | null,
+    readonly owner: Float32WasmKernel,
+    x: number,
+    w: number,
+    frames: number,
+  ) {
+    this.x = x;
+    this.w = w;
+    this.frames = frames;
   }
 }
 
-function instantiateSync(api: WasmApi, variant: WasmVariant): WasmKernel {
-  const module = (moduleCache[variant] ??= new api.Module(moduleBytes(variant)));
-  let exports: EStepExports | null = null;
-  const instance = new api.Instance(module, imports(() => exports?.memory ?? null));
-  exports = instance.exports as EStepExports;
-  return new WasmKernelImplementation(exports, variant);
+/**
+ * The float32 kernel over one module instance (assembly/estep32.ts). Not reentrant.
+ *
+ * `load` stores each chunk of CHUNK_ROWS rows as f32 in its own frame
+ * (see chunkFrame), (x − c)/s with c a median of each column and s a power
+ * of two near the column's largest |x − c|, in quads of four rows (the four
+ * rows' values of a feature are adjacent), and keeps the frames; the module
+ * rounds the parameters in the same frame and returns the statistics to
+ * the data's units and means in f64. A frame depends only on its chunk's
+ * rows, so a chunk loaded alone gives the same bits as inside all the data.
+ */
+class Float32WasmKernel implements WasmKernel {
+  readonly variant: WasmVariant;
+  readonly precision = 'float32' as const;
+  readonly #wasm: EStep32Exports;
+  readonly #heap: Heap;
+  // Buffers reused across calls: [pointer, capacity in bytes].
+  #params: [number, number] = [0, 0];
+  #scratch: [number, number] = [0, 0];
+  #totals: [number, number] = [0, 0];
+  #partial: [number, number] = [0, 0];
+  #outputs: [number, number] = [0, 0];
+
+  constructor(wasm: EStep32Exports, variant: WasmVariant) {
+    this.#wasm = wasm;
+    this.#heap = new Heap(wasm);
+    this.variant = variant;
+  }
+
+  load(matrix: Matrix, weights: Float64Array | null): LoadedData {
+    const { rows: n, cols: d, data } = matrix;
+    const quads = Math.ceil(n / 4);
+    const chunks = Math.ceil(n / CHUNK_ROWS);
+    const heap = this.#heap;
+    const allocated: number[] = [];
+    try {
+      const x = heap.alloc(Math.max(16, 16 * quads * d), `${n}×${d} data`);
+      allocated.push(x);
+      const frames = heap.alloc(8 * Math.max(1, chunks * frameLength(d)), 'frames');
+      allocated.push(frames);
+      let w = 0;
+      if (weights !== null) {
+        w = heap.alloc(8 * Math.max(1, n), `${n} weights`);
+        allocated.push(w);
+        heap.f64().set(weights.subarray(0, n), w / 8);
+      }
+      const f32 = heap.f32();
+      const f64 = heap.f64();
+      const frame = new Float64Array(frameLength(d));
+      const sample = new Float64Array(257);
+      const inverse = new Float64Array(d);
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        const start = chunk * CHUNK_ROWS;
+        const end = Math.min(n, start + CHUNK_ROWS);
+        chunkFrame(data, d, weights, start, end, frame, sample);
+        f64.set(frame, frames / 8 + frameLength(d) * chunk);
+        for (let j = 0; j < d; j++) inverse[j] = 1 / frame[d + j]; // exact: powers of two
+        for (let i = start; i < end; i++) {
+          const base = x / 4 + 4 * d * (i >> 2) + (i & 3);
+          for (let j = 0; j < d; j++) f32[base + 4 * j] = (data[i * d + j] - frame[j]) * inverse[j];
+        }
+      }
+      // The missing rows of the last quad are zeros.
+      for (let i = n; i < 4 * quads; i++) {
+        const base = x / 4 + 4 * d * (i >> 2) + (i & 3);
+        for (let j = 0; j < d; j++) f32[base + 4 * j] = 0;
+      }
+      return new Float32LoadedData(matrix, weights, this, x, w, frames);
+    } catch (error) {
+      for (const ptr of allocated) heap.free(ptr);
+      throw error;
+    }
+  }
+
+  eStep(data: LoadedData, p: PackedParameters, s: SufficientStatistics): number {
+    return this.#withLoaded(data, (h) => {
+      const { k, d } = p;
+      const n = h.matrix.rows;
+      this.#configure(p);
+      const wasm = this.#wasm;
+      const totals = this.#totals[0];
+      const partial = this.#partial[0];
+      wasm.clearStats(totals);
+      for (let c = 0, start = 0; start < n; c++, start += CHUNK_ROWS) {
+        wasm.estep(h.x, h.w, h.frames + 8 * frameLength(d) * c, start, Math.min(n, start + CHUNK_ROWS), partial);
+        wasm.merge(totals, partial);
+      }
+
+      const v = this.#heap.f64();
+      const t = totals / 8;
+      const countsAt = t + HEADER;
+      const firstAt = countsAt + k;
+      const secondAt = firstAt + k * d;
+      s.counts.set(v.subarray(countsAt, countsAt + k));
+      s.first.set(v.subarray(firstAt, firstAt + k * d));
+      if (p.shape === 'full') {
+        // The module fills lower triangles; mirror them, as the reference does.
+        for (let m = 0; m < k; m++) {
+          const so = m * d * d;
+          for (let a = 0; a < d; a++) {
+            for (let b = 0; b <= a; b++) s.second[so + a * d + b] = v[secondAt + so + a * d + b];
+          }
+          for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) s.second[so + a * d + b] = s.second[so + b * d + a];
+        }
+      } else {
+        s.second.set(v.subarray(secondAt, secondAt + k * d));
+      }
+      s.logLikelihood = v[t];
+      s.worstLogDensity = v[t + 1];
+      s.worstRow = v[t + 2];
+      return s.logLikelihood;
+    });
+  }
+
+  evaluate(data: LoadedData, p: PackedParameters, out: EvaluationOutputs): void {
+    this.#withLoaded(data, (h) => {
+      const { k, d } = p;
+      const n = h.matrix.rows;
+      const { logDensity, labels, responsibilities } = out;
+      if (!logDensity && !labels && !responsibilities) return;
+      this.#configure(p);
+      // Per-chunk output areas: log densities, labels, responsibilities.
+      const chunk = Math.min(CHUNK_ROWS, Math.max(n, 1));
+      this.#heap.reserve(this.#outputs, chunk * (8 + 8 + 8 * k), 'evaluation outputs');
+      const base = this.#outputs[0];
+      const densityAt = base;
+      const labelsAt = base + 8 * chunk;
+      const respAt = base + 16 * chunk;
+      for (let c = 0, start = 0; start < n; c++, start += CHUNK_ROWS) {
+        const end = Math.min(n, start + CHUNK_ROWS);
+        const rows = end - start;
+        this.#wasm.evaluate(
+          h.x,
+          h.frames + 8 * frameLength(d) * c,
+          start,
+          end,
+          logDensity ? densityAt : 0,
+          labels ? labelsAt : 0,
+          responsibilities ? respAt : 0,
+        );
+        const v = this.#heap.f64();
+        if (logDensity) logDensity.set(v.subarray(densityAt / 8, densityAt / 8 + rows), start);
+        if (labels) labels.set(this.#heap.i32().subarray(labelsAt / 4, labelsAt / 4 + rows), start);
+        if (responsibilities) responsibilities.set(v.subarray(respAt / 8, respAt / 8 + rows * k), start * k);
+      }
+    });
+  }
+
+  release(data: LoadedData): void {
+    if (!(data instanceof Float32LoadedData) || data.owner !== this || data.x === 0) return;
+    this.#wasm.free(data.x);
+    this.#wasm.free(data.frames);
+    if (data.w !== 0) this.#wasm.free(data.w);
+    data.x = 0;
+    data.w = 0;
+    data.frames = 0;
+  }
+
+  exp(values: Float64Array): Float64Array {
+    const count = values.length;
+    const padded = 4 * Math.ceil(count / 4);
+    const ptr = this.#heap.alloc(4 * Math.max(4, padded), 'exp values');
+    try {
+      const f32 = this.#heap.f32();
+      f32.set(values, ptr / 4);
+      f32.fill(0, ptr / 4 + count, ptr / 4 + padded);
+      this.#wasm.expInPlace(ptr, count);
+      return Float64Array.from(this.#heap.f32().subarray(ptr / 4, ptr / 4 + count));
+    } finally {
+      this.#wasm.free(ptr);
+    }
+  }
+
+  /** Runs `body` on data loaded here; other data is loaded for the call and released after it. */
+  #withLoaded<T>(data: LoadedData, body: (h: Float32LoadedData) => T): T {
+    if (data instanceof Float32LoadedData && data.owner === this) {
+      if (data.x === 0) throw new Error('the WebAssembly kernel was given data it has already released; load it again');
+      return body(data);
+    }
+    const h = this.load(data.matrix, data.weights) as Float32LoadedData;
+    try {
+      return body(h);
+    } finally {
+      this.release(h);
+    }
+  }
+
+  /** Copies the parameters into the module (f64, unpadded; it rounds them) and sizes the work areas for them. */
+  #configure(p: PackedParameters): void {
+    const { k, d } = p;
+    const full = p.shape === 'full' ? 1 : 0;
+    const wasm = this.#wasm;
+    const paramsLength = wasm.paramsLength(full, k, d);
+    const statsBytes = 8 * wasm.statsLength(full, k, d);
+    this.#heap.reserve(this.#params, 8 * paramsLength, 'parameters');
+    this.#heap.reserve(this.#scratch, wasm.scratchBytes(full, k, d), 'work area');
+    this.#heap.reserve(this.#totals, statsBytes, 'statistics');
+    this.#heap.reserve(this.#partial, statsBytes, 'statistics');
+
+    const v = this.#heap.f64();
+    const at = this.#params[0] / 8;
+    for (let m = 0; m < k; m++) v[at + m] = p.logWeights[m] + p.logNormalizers[m];
+    v.set(p.means.subarray(0, k * d), at + k);
+    v.set(p.factors.subarray(0, full ? k * d * d : k * d), at + k + k * d);
+    wasm.configure(full, k, d, this.#params[0], this.#scratch[0]);
+  }
+}
+
+/** The imports and a late-bound view of the exports, for instantiation. */
+function instantiation(): { imports: object; bind(instance: WasmInstanceObject): unknown } {
+  let exports: HeapExports | null = null;
+  return {
+    imports: imports(() => exports?.memory ?? null),
+    bind(instance: WasmInstanceObject) {
+      exports = instance.exports as HeapExports;
+      return exports;
+    },
+  };
+}
+
+function makeKernel(exports: unknown, precision: WasmPrecision, variant: WasmVariant): WasmKernel {
+  return precision === 'float32'
+    ? new Float32WasmKernel(exports as EStep32Exports, variant)
+    : new WasmKernelImplementation(exports as EStepExports, variant);
+}
+
+function moduleKey(precision: WasmPrecision, variant: WasmVariant): ModuleKey {
+  return `${precision}-${variant === 'relaxed' ? 'relaxed' : 'simd'}`;
+}
+
+function instantiateSync(api: WasmApi, precision: WasmPrecision, variant: WasmVariant): WasmKernel {
+  const key = moduleKey(precision, variant);
+  const module = (moduleCache[key] ??= new api.Module(moduleBytes(key)));
+  const { imports, bind } = instantiation();
+  return makeKernel(bind(new api.Instance(module, imports)), precision, variant);
 }
 
 /**
@@ -401,22 +796,27 @@ function instantiateSync(api: WasmApi, variant: WasmVariant): WasmKernel {
  * workers, and small modules on browser main threads (ours is about 16 kB;
  * some browsers refuse synchronous compilation of larger ones there — use
  * {@link createWasmKernel}). Each call gives a kernel with its own memory.
+ * `{ precision: 'float32' }` gives the opt-in single-precision kernel
+ * (about twice as fast; accuracy in docs/float32.md).
  *
  * @throws MixemError `invalid-option` when the runtime lacks WebAssembly SIMD
- *   (callers fall back to the reference kernel).
+ *   (callers fall back to the reference kernel), or for an unknown precision.
  * @example
  * ```ts
  * const model = fit(data, { components: 3, kernel: createWasmKernelSync() });
+ * const fast = fit(data, { components: 3, kernel: createWasmKernelSync({ precision: 'float32' }) });
  * ```
  */
 export function createWasmKernelSync(options: WasmKernelOptions = {}): WasmKernel {
   const api = webAssembly();
-  return instantiateSync(api, chooseVariant(api, options.variant ?? 'auto'));
+  const precision = choosePrecision(options);
+  return instantiateSync(api, precision, chooseVariant(api, options.variant ?? 'auto', precision));
 }
 
 /**
  * The WebAssembly kernel, compiled asynchronously (`WebAssembly.compile`):
- * the way for browser main threads.
+ * the way for browser main threads. Takes the same options as
+ * {@link createWasmKernelSync}.
  *
  * @throws MixemError `invalid-option` (as a rejection) when the runtime lacks WebAssembly SIMD.
  * @example
@@ -426,10 +826,10 @@ export function createWasmKernelSync(options: WasmKernelOptions = {}): WasmKerne
  */
 export async function createWasmKernel(options: WasmKernelOptions = {}): Promise<WasmKernel> {
   const api = webAssembly();
-  const variant = chooseVariant(api, options.variant ?? 'auto');
-  const module = (moduleCache[variant] ??= await api.compile(moduleBytes(variant)));
-  let exports: EStepExports | null = null;
-  const instance = await api.instantiate(module, imports(() => exports?.memory ?? null));
-  exports = instance.exports as EStepExports;
-  return new WasmKernelImplementation(exports, variant);
+  const precision = choosePrecision(options);
+  const variant = chooseVariant(api, options.variant ?? 'auto', precision);
+  const key = moduleKey(precision, variant);
+  const module = (moduleCache[key] ??= await api.compile(moduleBytes(key)));
+  const { imports, bind } = instantiation();
+  return makeKernel(bind(await api.instantiate(module, imports)), precision, variant);
 }

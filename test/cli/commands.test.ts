@@ -356,3 +356,19 @@ describe('mixem impute', () => {
     expect(mixem(['impute', 'impute-model.json', path, '--draws', '3', '--seed', '2']).stdout).toBe(draws.stdout);
   });
 });
+
+describe('mixem fit --float32', () => {
+  it('fits in single precision to the double-precision log-likelihood within 1e-6 relative', () => {
+    const args = ['fit', faithfulCsv, '-k', '2', '--seed', '1', '--tol', '1e-6', '--quiet', '--force'];
+    expect(mixem([...args, '-o', 'f64.json']).status).toBe(0);
+    expect(mixem([...args, '--float32', '-o', 'f32.json']).status).toBe(0);
+    const a = JSON.parse(readFileSync(join(dir, 'f64.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(dir, 'f32.json'), 'utf8'));
+    expect(Math.abs(b.logLikelihood - a.logLikelihood) / Math.abs(a.logLikelihood)).toBeLessThan(1e-6);
+  });
+
+  it('refuses --float32 with --threads or the TypeScript kernel', () => {
+    expectCleanFailure(mixem(['fit', faithfulCsv, '-k', '2', '--float32', '--threads', '2']), 2, /--float32 runs on one thread/);
+    expectCleanFailure(mixem(['fit', faithfulCsv, '-k', '2', '--float32', '--kernel', 'typescript']), 2, /--float32 needs the WebAssembly kernel/);
+  });
+});
