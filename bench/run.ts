@@ -651,7 +651,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   const kernelNote = rows[0]?.tools[0]?.info?.kernelNote;
   notes.push(
-    `mixem ran with the ${String(versions.mixemKernel ?? '?')} kernel${kernelNote ? ` (${String(kernelNote)})` : ''}, single-threaded; scikit-learn uses OpenBLAS threads, Armadillo OpenMP threads (all cores); mclust is single-threaded Fortran.`,
+    `mixem ran with the ${String(versions.mixemKernel ?? '?')} kernel${kernelNote ? ` (${String(kernelNote)})` : ''}, ${String(versions.mixemKernel) === 'parallel' ? 'on worker threads over all cores' : 'single-threaded'}; scikit-learn uses OpenBLAS threads, Armadillo OpenMP threads (all cores); mclust is single-threaded Fortran.`,
     'Per-iteration time is the steady state: the time of iterations 2..T over T − 1 (mixem and scikit-learn: per-iteration time stamps; Armadillo: learn() for 1 then T − 1 iterations; mclust: estep(), then me() for 1 then T − 1 iterations).',
     'Iterations: mixem and mclust evaluate the start, then do T M-step + E-step iterations; scikit-learn does T E+M iterations and a final E-step; Armadillo does T fused E+M passes and stops early only if the mean log-likelihood changes by at most machine epsilon (so T is not strictly guaranteed).',
     'Regularization: mixem and scikit-learn add 1e-6 to covariance diagonals; Armadillo floors variances at 1e-6 (fixed) or 1e-10 (defaults); mclust adds none. This explains log-likelihood differences of order 1e-7 in the fixed runs.',
