@@ -4,6 +4,7 @@ import { BLOCK_ROWS, createStatistics, type Kernel } from '../src/kernels/kernel
 import { referenceKernel } from '../src/kernels/reference.js';
 import { createWasmKernelSync } from '../src/kernels/wasm.js';
 import { COVARIANCE_TYPES, Random, type CovarianceType } from '../src/index.js';
+import { randomParameters } from './helpers/generate.js';
 
 /** Every kernel implementation registers here and must pass the same suite. */
 const KERNELS: Record<string, Kernel> = { reference: referenceKernel, wasm: createWasmKernelSync() };
@@ -32,29 +33,6 @@ function inverseAndDeterminant(a: number[][]): { inverse: number[][]; determinan
   return { inverse: m.map((row) => row.slice(d)), determinant };
 }
 
-function randomParameters(covariance: CovarianceType, k: number, d: number, rng: Random): MixtureParameters {
-  const model = covarianceModels[covariance];
-  const weights = Float64Array.from({ length: k }, () => 0.2 + rng.uniform());
-  const total = weights.reduce((s, w) => s + w, 0);
-  weights.forEach((w, m) => (weights[m] = w / total));
-  const means = Float64Array.from({ length: k * d }, () => 3 * rng.normal());
-  const covariances = new Float64Array(model.size(k, d));
-  for (let m = 0; m < k; m++) {
-    // A random SPD matrix B·Bᵀ + 0.5·I.
-    const b = Array.from({ length: d * d }, () => rng.normal());
-    const full = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
-        let s = i === j ? 0.5 : 0;
-        for (let p = 0; p < d; p++) s += b[i * d + p] * b[j * d + p];
-        full[i * d + j] = s;
-      }
-    }
-    model.assign(covariances, m, k, d, full);
-    if (covariance === 'tied' && m === 0) covariances.set(full);
-  }
-  return { covariance, k, d, weights, means, covariances };
-}
 
 function naiveJointLogProbabilities(params: MixtureParameters, x: number[]): number[] {
   const { k, d, covariance } = params;

@@ -13,6 +13,7 @@ import { CHUNK_ROWS, createWasmKernel, createWasmKernelSync, type WasmKernel } f
 import { WASM32_SIMD_BASE64 } from '../src/kernels/wasm-binary.generated.js';
 import { COVARIANCE_TYPES, fit, MixemError, Random, type CovarianceType, type Matrix } from '../src/index.js';
 import { dataset, relativeError } from './helpers/fixtures.js';
+import { randomParameters } from './helpers/generate.js';
 
 /** The tolerances of docs/float32.md (about ten times the largest errors observed). */
 const TOLERANCE = {
@@ -47,29 +48,6 @@ const relaxed: WasmKernel | null = (() => {
   }
 })();
 
-/** Random parameters: SPD covariances B·Bᵀ + 0.5·I around means spread by 3 (as in test/wasm-kernel.test.ts). */
-function randomParameters(covariance: CovarianceType, k: number, d: number, rng: Random): MixtureParameters {
-  const model = covarianceModels[covariance];
-  const weights = Float64Array.from({ length: k }, () => 0.2 + rng.uniform());
-  const total = weights.reduce((s, w) => s + w, 0);
-  weights.forEach((w, m) => (weights[m] = w / total));
-  const means = Float64Array.from({ length: k * d }, () => 3 * rng.normal());
-  const covariances = new Float64Array(model.size(k, d));
-  for (let m = 0; m < k; m++) {
-    const b = Array.from({ length: d * d }, () => rng.normal() / Math.sqrt(d));
-    const full = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
-        let s = i === j ? 0.5 : 0;
-        for (let p = 0; p < d; p++) s += b[i * d + p] * b[j * d + p];
-        full[i * d + j] = s;
-      }
-    }
-    model.assign(covariances, m, k, d, full);
-    if (covariance === 'tied' && m === 0) covariances.set(full);
-  }
-  return { covariance, k, d, weights, means, covariances };
-}
 
 function randomMatrix(n: number, d: number, rng: Random, offset = 0): Matrix {
   return { rows: n, cols: d, data: Float64Array.from({ length: n * d }, () => offset + 4 * rng.normal()) };
@@ -139,7 +117,7 @@ describe('the float32 WebAssembly kernel', () => {
     expect(asyncKernel.precision).toBe('float32');
     const rng = new Random(3);
     const matrix = randomMatrix(500, 3, rng);
-    const packed = pack(randomParameters('full', 2, 3, rng)).packed!;
+    const packed = pack(randomParameters('full', 2, 3, rng, Math.sqrt(3))).packed!;
     expectSameBits(eStep(asyncKernel, matrix, null, packed), eStep(simd, matrix, null, packed));
     for (const precision of ['float16', 'f32', 32]) {
       expect(() => createWasmKernelSync({ precision } as never)).toThrow(/precision must be "float64" or "float32"/);
@@ -164,7 +142,7 @@ describe('the float32 WebAssembly kernel', () => {
       for (const { n, d, k } of shapes) {
         it(`for ${covariance} covariance with n=${n}, d=${d}, k=${k}`, () => {
           const rng = new Random(n + 100 * d + k);
-          const packed = pack(randomParameters(covariance, k, d, rng)).packed!;
+          const packed = pack(randomParameters(covariance, k, d, rng, Math.sqrt(d))).packed!;
           const matrix = randomMatrix(n, d, rng);
           const weights = n % 2 === 1 ? Float64Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 0 : 0.25 + (i % 4))) : null;
           const expected = eStep(referenceKernel, matrix, weights, packed);
@@ -203,7 +181,7 @@ describe('the float32 WebAssembly kernel', () => {
     const rng = new Random(21);
     const d = 3;
     const k = 2;
-    const params = randomParameters('full', k, d, rng);
+    const params = randomParameters('full', k, d, rng, Math.sqrt(d));
     const base = randomMatrix(3000, d, rng);
     for (const [offset, scale] of [
       [1e6, 1],
@@ -229,7 +207,7 @@ describe('the float32 WebAssembly kernel', () => {
     const d = 4;
     const matrix = randomMatrix(n, d, rng, 10);
     matrix.data.fill(1e6, 5 * d, 6 * d); // row 5
-    const packed = pack(randomParameters('full', 3, d, rng)).packed!;
+    const packed = pack(randomParameters('full', 3, d, rng, Math.sqrt(d))).packed!;
     const want = new Float64Array(n);
     const got = new Float64Array(n);
     referenceKernel.evaluate(referenceKernel.load(matrix, null), packed, { logDensity: want });
@@ -240,7 +218,7 @@ describe('the float32 WebAssembly kernel', () => {
   it('weights of any scale (1e±200) give the same statistics as the reference', () => {
     const rng = new Random(4);
     const matrix = randomMatrix(1000, 2, rng);
-    const packed = pack(randomParameters('diag', 2, 2, rng)).packed!;
+    const packed = pack(randomParameters('diag', 2, 2, rng, Math.sqrt(2))).packed!;
     for (const scale of [1e200, 1e-200]) {
       const weights = Float64Array.from({ length: 1000 }, (_, i) => scale * (1 + (i % 3)));
       expectCloseStatistics(eStep(kernel, matrix, weights, packed), eStep(referenceKernel, matrix, weights, packed));
@@ -250,7 +228,7 @@ describe('the float32 WebAssembly kernel', () => {
   it.skipIf(relaxed === null)('agrees in its relaxed-SIMD build (fused multiply-add) within the same tolerances', () => {
     const rng = new Random(11);
     const matrix = randomMatrix(3000, 8, rng);
-    const packed = pack(randomParameters('full', 4, 8, rng)).packed!;
+    const packed = pack(randomParameters('full', 4, 8, rng, Math.sqrt(8))).packed!;
     expectCloseStatistics(eStep(relaxed!, matrix, null, packed), eStep(simd, matrix, null, packed));
   });
 });
@@ -266,7 +244,7 @@ describe('the float32 kernel is deterministic', () => {
     covariance,
     d,
     k,
-    packed: pack(randomParameters(covariance, k, d, rng)).packed!,
+    packed: pack(randomParameters(covariance, k, d, rng, Math.sqrt(d))).packed!,
     matrix: randomMatrix(n, d, rng, 3),
     weights: Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? 0 : 1 + (i % 3))),
   }));
@@ -324,7 +302,7 @@ describe('the float32 kernel is deterministic', () => {
 
 describe('the float32 kernel handles bad input as the float64 kernel does', () => {
   it('handles empty data', () => {
-    const packed = pack(randomParameters('full', 2, 3, new Random(1))).packed!;
+    const packed = pack(randomParameters('full', 2, 3, new Random(1), Math.sqrt(3))).packed!;
     const stats = createStatistics('full', 2, 3);
     stats.counts.fill(7);
     expect(kernel.eStep(kernel.load({ rows: 0, cols: 3, data: new Float64Array(0) }, null), packed, stats)).toBe(0);
@@ -338,7 +316,7 @@ describe('the float32 kernel handles bad input as the float64 kernel does', () =
   it('accepts data loaded by another kernel, and refuses data it has released', () => {
     const rng = new Random(5);
     const matrix = randomMatrix(50, 2, rng);
-    const packed = pack(randomParameters('diag', 2, 2, rng)).packed!;
+    const packed = pack(randomParameters('diag', 2, 2, rng, Math.sqrt(2))).packed!;
     const own = kernel.load(matrix, null);
     const a = createStatistics('diag', 2, 2);
     const b = createStatistics('diag', 2, 2);
@@ -356,7 +334,7 @@ describe('the float32 kernel handles bad input as the float64 kernel does', () =
     const n = 600;
     const d = 3;
     const k = 2;
-    const packed = pack(randomParameters('full', k, d, rng)).packed!;
+    const packed = pack(randomParameters('full', k, d, rng, Math.sqrt(d))).packed!;
     for (const bad of [NaN, Infinity, -Infinity]) {
       const matrix = randomMatrix(n, d, rng);
       matrix.data[301 * d + 1] = bad;

@@ -10,6 +10,7 @@ import { referenceKernel } from '../src/kernels/reference.js';
 import { CHUNK_ROWS, createWasmKernel, createWasmKernelSync, type WasmKernel } from '../src/kernels/wasm.js';
 import { COVARIANCE_TYPES, fit, MixemError, Random, type CovarianceType, type GaussianMixture, type Matrix } from '../src/index.js';
 import { dataset, relativeError } from './helpers/fixtures.js';
+import { randomParameters } from './helpers/generate.js';
 
 const kernel = createWasmKernelSync();
 const simd = createWasmKernelSync({ variant: 'simd' });
@@ -22,29 +23,6 @@ const relaxed: WasmKernel | null = (() => {
   }
 })();
 
-/** Random parameters: SPD covariances B·Bᵀ + 0.5·I around means spread by 3. */
-function randomParameters(covariance: CovarianceType, k: number, d: number, rng: Random): MixtureParameters {
-  const model = covarianceModels[covariance];
-  const weights = Float64Array.from({ length: k }, () => 0.2 + rng.uniform());
-  const total = weights.reduce((s, w) => s + w, 0);
-  weights.forEach((w, m) => (weights[m] = w / total));
-  const means = Float64Array.from({ length: k * d }, () => 3 * rng.normal());
-  const covariances = new Float64Array(model.size(k, d));
-  for (let m = 0; m < k; m++) {
-    const b = Array.from({ length: d * d }, () => rng.normal() / Math.sqrt(d));
-    const full = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
-        let s = i === j ? 0.5 : 0;
-        for (let p = 0; p < d; p++) s += b[i * d + p] * b[j * d + p];
-        full[i * d + j] = s;
-      }
-    }
-    model.assign(covariances, m, k, d, full);
-    if (covariance === 'tied' && m === 0) covariances.set(full);
-  }
-  return { covariance, k, d, weights, means, covariances };
-}
 
 function randomMatrix(n: number, d: number, rng: Random): Matrix {
   return { rows: n, cols: d, data: Float64Array.from({ length: n * d }, () => 4 * rng.normal()) };
@@ -122,7 +100,7 @@ describe('the WebAssembly kernel', () => {
     const asyncKernel = await createWasmKernel({ variant: 'simd' });
     const rng = new Random(3);
     const matrix = randomMatrix(100, 3, rng);
-    const packed = pack(randomParameters('full', 2, 3, rng)).packed!;
+    const packed = pack(randomParameters('full', 2, 3, rng, Math.sqrt(3))).packed!;
     const a = createStatistics('full', 2, 3);
     const b = createStatistics('full', 2, 3);
     asyncKernel.eStep(asyncKernel.load(matrix, null), packed, a);
@@ -146,7 +124,7 @@ describe('the WebAssembly kernel', () => {
       for (const { n, d, k } of shapes) {
         it(`for ${covariance} covariance with n=${n}, d=${d}, k=${k}`, () => {
           const rng = new Random(n + 100 * d + k);
-          const packed = pack(randomParameters(covariance, k, d, rng)).packed!;
+          const packed = pack(randomParameters(covariance, k, d, rng, Math.sqrt(d))).packed!;
           const matrix = randomMatrix(n, d, rng);
           const weights = n % 2 === 1 ? Float64Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 0 : 0.25 + (i % 4))) : null;
           const shape = covarianceModels[covariance].kernelShape;
@@ -172,7 +150,7 @@ describe('the WebAssembly kernel', () => {
     const k = 3;
     const d = 3;
     const n = 3 * CHUNK_ROWS + 123;
-    const packed = pack(randomParameters('full', k, d, rng)).packed!;
+    const packed = pack(randomParameters('full', k, d, rng, Math.sqrt(d))).packed!;
     const matrix = randomMatrix(n, d, rng);
     const whole = createStatistics('full', k, d);
     kernel.eStep(kernel.load(matrix, null), packed, whole);
@@ -200,7 +178,7 @@ describe('the WebAssembly kernel', () => {
   it('accepts data loaded by another kernel, and refuses data it has released', () => {
     const rng = new Random(5);
     const matrix = randomMatrix(50, 2, rng);
-    const packed = pack(randomParameters('diag', 2, 2, rng)).packed!;
+    const packed = pack(randomParameters('diag', 2, 2, rng, Math.sqrt(2))).packed!;
     const a = createStatistics('diag', 2, 2);
     const b = createStatistics('diag', 2, 2);
     const own = kernel.load(matrix, null);
@@ -212,7 +190,7 @@ describe('the WebAssembly kernel', () => {
   });
 
   it('handles empty data', () => {
-    const packed = pack(randomParameters('full', 2, 3, new Random(1))).packed!;
+    const packed = pack(randomParameters('full', 2, 3, new Random(1), Math.sqrt(3))).packed!;
     const stats = createStatistics('full', 2, 3);
     stats.counts.fill(7);
     expect(kernel.eStep(kernel.load({ rows: 0, cols: 3, data: new Float64Array(0) }, null), packed, stats)).toBe(0);
@@ -226,7 +204,7 @@ describe('the WebAssembly kernel', () => {
     const rng = new Random(9);
     const k = 3;
     const d = 2;
-    const packed = pack(randomParameters('full', k, d, rng)).packed!;
+    const packed = pack(randomParameters('full', k, d, rng, Math.sqrt(d))).packed!;
     const small = randomMatrix(1000, d, rng);
     const smallLoaded = own.load(small, null);
     const before = createStatistics('full', k, d);
@@ -258,7 +236,7 @@ describe('the WebAssembly kernel', () => {
   it.skipIf(relaxed === null)('gives the same results in its relaxed-SIMD build (fused multiply-add) within 1e-12', () => {
     const rng = new Random(11);
     const matrix = randomMatrix(2000, 8, rng);
-    const packed = pack(randomParameters('full', 4, 8, rng)).packed!;
+    const packed = pack(randomParameters('full', 4, 8, rng, Math.sqrt(8))).packed!;
     const a = createStatistics('full', 4, 8);
     const b = createStatistics('full', 4, 8);
     simd.eStep(simd.load(matrix, null), packed, a);

@@ -1,4 +1,5 @@
-import { Random } from '../../src/index.js';
+import { covarianceModels, type MixtureParameters } from '../../src/covariance/index.js';
+import { Random, type CovarianceType } from '../../src/index.js';
 
 /** n points from well-separated 2-D or 3-D blobs, deterministic in `seed`. */
 export function blobs(n: number, centers: number[][], spread: number, seed: number): number[][] {
@@ -57,4 +58,32 @@ export function removeAtRandom(rows: number[][], fraction: number, seed: number)
     }
     return out;
   });
+}
+
+/**
+ * Random mixture parameters for kernel tests: weights from 0.2 + U(0, 1),
+ * normalized; means N(0, 3²); covariances B·Bᵀ + 0.5·I with B's entries
+ * N(0, 1) / `divisor`.
+ */
+export function randomParameters(covariance: CovarianceType, k: number, d: number, rng: Random, divisor = 1): MixtureParameters {
+  const model = covarianceModels[covariance];
+  const weights = Float64Array.from({ length: k }, () => 0.2 + rng.uniform());
+  const total = weights.reduce((s, w) => s + w, 0);
+  weights.forEach((w, m) => (weights[m] = w / total));
+  const means = Float64Array.from({ length: k * d }, () => 3 * rng.normal());
+  const covariances = new Float64Array(model.size(k, d));
+  for (let m = 0; m < k; m++) {
+    const b = Array.from({ length: d * d }, () => rng.normal() / divisor);
+    const full = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        let s = i === j ? 0.5 : 0;
+        for (let p = 0; p < d; p++) s += b[i * d + p] * b[j * d + p];
+        full[i * d + j] = s;
+      }
+    }
+    model.assign(covariances, m, k, d, full);
+    if (covariance === 'tied' && m === 0) covariances.set(full);
+  }
+  return { covariance, k, d, weights, means, covariances };
 }
