@@ -4,7 +4,7 @@
 import './timers.js';
 import { expectationMaximization, type RunContext, type RunResult } from './em.js';
 import { MixemError } from './errors.js';
-import { dataCovariance, initialParameters, labelledParameters, parseStart, type ParsedStart } from './init.js';
+import { dataCovariance, initialParameters, parseStart, type ParsedStart } from './init.js';
 import { referenceKernel } from './kernels/reference.js';
 import { toMatrix } from './matrix.js';
 import { checkColumnsObserved, meanImputed } from './missing.js';
@@ -124,10 +124,8 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
   let stopped = false;
   try {
     for (let restart = 0; restart < opts.restarts && !stopped; restart++) {
-      const initial =
-        labels === null
-          ? initialParameters(seedRows, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng)
-          : labelledParameters(seedRows, weights, labels, k, opts.covariance, start, opts.regularization, globalCovariance, rng);
+      // With known labels the start is the M-step on the labelled rows (./init.ts).
+      const initial = initialParameters(seedRows, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng, labels);
       const ctx: RunContext = {
         kernel,
         data: loaded,

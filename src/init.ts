@@ -224,12 +224,13 @@ export function initialParameters(
   regularization: number,
   globalCovariance: Float64Array,
   rng: Random,
+  labels: Int32Array | null = null,
 ): MixtureParameters {
   const d = matrix.cols;
   if (start.weights && start.means && start.covariances) {
     return { covariance, k, d, weights: start.weights.slice(), means: start.means.slice(), covariances: start.covariances.slice() };
   }
-  const resp = initialResponsibilities(method, matrix, weights, k, rng);
+  const resp = labels === null ? initialResponsibilities(method, matrix, weights, k, rng) : labelledResponsibilities(labels, k);
   const estimated = parametersFromResponsibilities(matrix, weights, resp, k, covariance, regularization, globalCovariance, rng);
   return {
     covariance,
@@ -242,34 +243,14 @@ export function initialParameters(
 }
 
 /**
- * The start of a semi-supervised fit: the M-step on the labelled rows alone
- * (mclust's `MclustSSC` starts the same way). A component with no labelled row
- * starts at a random row with the data's covariance. Explicit start parts win.
+ * The start of a semi-supervised fit: one-hot responsibilities on the labelled
+ * rows and none on the others, so the first M-step uses the labelled rows alone
+ * (mclust's MclustSSC gives the others 1/K instead; both reach the same optimum
+ * in test/mclust-ssc.test.ts). A component with no labelled row starts at a
+ * random row with the data's covariance.
  */
-export function labelledParameters(
-  matrix: Matrix,
-  weights: Float64Array | null,
-  labels: Int32Array,
-  k: number,
-  covariance: CovarianceType,
-  start: ParsedStart,
-  regularization: number,
-  globalCovariance: Float64Array,
-  rng: Random,
-): MixtureParameters {
-  const d = matrix.cols;
-  if (start.weights && start.means && start.covariances) {
-    return { covariance, k, d, weights: start.weights.slice(), means: start.means.slice(), covariances: start.covariances.slice() };
-  }
-  const resp = new Float64Array(matrix.rows * k);
-  for (let i = 0; i < matrix.rows; i++) if (labels[i] >= 0) resp[i * k + labels[i]] = 1;
-  const estimated = parametersFromResponsibilities(matrix, weights, resp, k, covariance, regularization, globalCovariance, rng);
-  return {
-    covariance,
-    k,
-    d,
-    weights: start.weights ? start.weights.slice() : estimated.weights,
-    means: start.means ? start.means.slice() : estimated.means,
-    covariances: start.covariances ? start.covariances.slice() : estimated.covariances,
-  };
+function labelledResponsibilities(labels: Int32Array, k: number): Float64Array {
+  const resp = new Float64Array(labels.length * k);
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= 0) resp[i * k + labels[i]] = 1;
+  return resp;
 }
