@@ -295,6 +295,56 @@ class Heap {
   }
 }
 
+/** What sizing the work areas needs from either module. */
+interface WorkAreaSizes {
+  paramsLength(full: number, k: number, d: number): number;
+  statsLength(full: number, k: number, d: number): number;
+  scratchBytes(full: number, k: number, d: number): number;
+}
+
+/**
+ * Sizes a kernel's reusable buffers (parameters, work area, totals, partial
+ * statistics) for K, D and the shape; returns the parameters' length in f64 values.
+ */
+function reserveWorkAreas(
+  heap: Heap,
+  sizes: WorkAreaSizes,
+  [params, scratch, totals, partial]: [number, number][],
+  full: number,
+  k: number,
+  d: number,
+): number {
+  const paramsLength = sizes.paramsLength(full, k, d);
+  const statsBytes = 8 * sizes.statsLength(full, k, d);
+  heap.reserve(params, 8 * paramsLength, 'parameters');
+  heap.reserve(scratch, sizes.scratchBytes(full, k, d), 'work area');
+  heap.reserve(totals, statsBytes, 'statistics');
+  heap.reserve(partial, statsBytes, 'statistics');
+  return paramsLength;
+}
+
+/**
+ * Runs `body` on data a kernel loaded itself (`own`), or loads other data for
+ * the call and releases it after.
+ */
+function withLoaded<L extends LoadedData & { x: number }, T>(
+  kernel: { load(matrix: Matrix, weights: Float64Array | null): LoadedData; release(data: LoadedData): void },
+  data: LoadedData,
+  own: L | null,
+  body: (h: L) => T,
+): T {
+  if (own !== null) {
+    if (own.x === 0) throw new Error('the WebAssembly kernel was given data it has already released; load it again');
+    return body(own);
+  }
+  const h = kernel.load(data.matrix, data.weights) as L;
+  try {
+    return body(h);
+  } finally {
+    kernel.release(h);
+  }
+}
+
 /** Data loaded into one kernel's memory. */
 class WasmLoadedData implements LoadedData {
   /** Byte offset of the copied data, or 0 once released. */
@@ -443,16 +493,7 @@ class WasmKernelImplementation implements WasmKernel {
 
   /** Runs `body` on data loaded here; other data is loaded for the call and released after it. */
   #withLoaded<T>(data: LoadedData, body: (h: WasmLoadedData) => T): T {
-    if (data instanceof WasmLoadedData && data.owner === this) {
-      if (data.x === 0) throw new Error('the WebAssembly kernel was given data it has already released; load it again');
-      return body(data);
-    }
-    const h = this.load(data.matrix, data.weights) as WasmLoadedData;
-    try {
-      return body(h);
-    } finally {
-      this.release(h);
-    }
+    return withLoaded(this, data, data instanceof WasmLoadedData && data.owner === this ? data : null, body);
   }
 
   /** Copies the parameters into the module (padded layout) and sizes the work areas for them. */
@@ -460,12 +501,7 @@ class WasmKernelImplementation implements WasmKernel {
     const { k, d } = p;
     const full = p.shape === 'full' ? 1 : 0;
     const wasm = this.#wasm;
-    const paramsLength = wasm.paramsLength(full, k, d);
-    const statsBytes = 8 * wasm.statsLength(full, k, d);
-    this.#heap.reserve(this.#params, 8 * paramsLength, 'parameters');
-    this.#heap.reserve(this.#scratch, wasm.scratchBytes(full, k, d), 'work area');
-    this.#heap.reserve(this.#totals, statsBytes, 'statistics');
-    this.#heap.reserve(this.#partial, statsBytes, 'statistics');
+    const paramsLength = reserveWorkAreas(this.#heap, wasm, [this.#params, this.#scratch, this.#totals, this.#partial], full, k, d);
 
     const v = this.#heap.f64();
     const ld = (d + 1) & ~1;
@@ -729,16 +765,7 @@ class Float32WasmKernel implements WasmKernel {
 
   /** Runs `body` on data loaded here; other data is loaded for the call and released after it. */
   #withLoaded<T>(data: LoadedData, body: (h: Float32LoadedData) => T): T {
-    if (data instanceof Float32LoadedData && data.owner === this) {
-      if (data.x === 0) throw new Error('the WebAssembly kernel was given data it has already released; load it again');
-      return body(data);
-    }
-    const h = this.load(data.matrix, data.weights) as Float32LoadedData;
-    try {
-      return body(h);
-    } finally {
-      this.release(h);
-    }
+    return withLoaded(this, data, data instanceof Float32LoadedData && data.owner === this ? data : null, body);
   }
 
   /** Copies the parameters into the module (f64, unpadded; it rounds them) and sizes the work areas for them. */
@@ -746,12 +773,7 @@ class Float32WasmKernel implements WasmKernel {
     const { k, d } = p;
     const full = p.shape === 'full' ? 1 : 0;
     const wasm = this.#wasm;
-    const paramsLength = wasm.paramsLength(full, k, d);
-    const statsBytes = 8 * wasm.statsLength(full, k, d);
-    this.#heap.reserve(this.#params, 8 * paramsLength, 'parameters');
-    this.#heap.reserve(this.#scratch, wasm.scratchBytes(full, k, d), 'work area');
-    this.#heap.reserve(this.#totals, statsBytes, 'statistics');
-    this.#heap.reserve(this.#partial, statsBytes, 'statistics');
+    const paramsLength = reserveWorkAreas(this.#heap, wasm, [this.#params, this.#scratch, this.#totals, this.#partial], full, k, d);
 
     const v = this.#heap.f64();
     const at = this.#params[0] / 8;
