@@ -2,7 +2,7 @@
  * Shared pieces of the benchmark: the case grid, file locations, binary I/O
  * and memory readings. Nothing here depends on the peers.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -101,13 +101,22 @@ export function caseExists(c: BenchCase): boolean {
 
 /** Reads a case's binary data as a row-major matrix (little-endian hosts only). */
 export function readData(c: { n: number; d: number }, path: string): { rows: number; cols: number; data: Float64Array } {
-  const buffer = readFileSync(path);
-  if (buffer.byteLength !== c.n * c.d * 8) {
-    throw new Error(`${path} has ${buffer.byteLength} bytes; expected ${c.n}×${c.d}×8 = ${c.n * c.d * 8}`);
-  }
-  // Copy into a fresh, aligned buffer (Buffer pools may start at odd offsets).
+  const bytes = c.n * c.d * 8;
+  const size = statSync(path).size;
+  if (size !== bytes) throw new Error(`${path} has ${size} bytes; expected ${c.n}×${c.d}×8 = ${bytes}`);
+  // Straight into the matrix (no intermediate Buffer), so the data is in memory once.
   const data = new Float64Array(c.n * c.d);
-  new Uint8Array(data.buffer).set(buffer);
+  const view = new Uint8Array(data.buffer);
+  const fd = openSync(path, 'r');
+  try {
+    for (let done = 0; done < bytes; ) {
+      const got = readSync(fd, view, done, Math.min(bytes - done, 1 << 26), done);
+      if (got <= 0) throw new Error(`${path}: unexpected end of file after ${done} bytes`);
+      done += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
   return { rows: c.n, cols: c.d, data };
 }
 

@@ -20,12 +20,22 @@ import { resultLayout, type EStepMessage, type LoadMessage, type WorkerReply } f
 /** Rows per chunk: the unit of work given to a worker and of summation order. */
 export const CHUNK_ROWS = 4096;
 
+/** Data of at most this many chunks stays on the main thread (the messages would cost more than they save). */
+export const LOCAL_CHUNKS = 1;
+
+
 /** Options of {@link createParallelKernel}. */
 export interface ParallelKernelOptions {
   /** Worker threads (default: the machine's available parallelism). */
   threads?: number;
   /** The kernel each worker runs: `"wasm"` (default when WebAssembly SIMD works) or `"reference"`. */
   inner?: 'wasm' | 'reference';
+  /**
+   * Bytes of each worker's staging buffer (default 4 MiB): rows go to the
+   * workers in rounds through these buffers, so loading needs about this much
+   * memory per worker beyond the data and the workers' own copies.
+   */
+  loadBytes?: number;
 }
 
 /** A kernel backed by worker threads; `close()` stops them. */
@@ -70,6 +80,8 @@ async function wasmAvailable(): Promise<boolean> {
  */
 export async function createParallelKernel(options: ParallelKernelOptions = {}): Promise<ParallelKernel> {
   const threads = options.threads ?? availableParallelism();
+  const loadBytes = options.loadBytes ?? 4 * 1024 * 1024;
+  if (!(loadBytes > 0)) throw new RangeError(`loadBytes must be positive; got ${loadBytes}`);
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer; got ${threads}`);
   const inner = options.inner ?? ((await wasmAvailable()) ? 'wasm' : 'reference');
   const local = await mainThreadKernel(inner);
@@ -108,16 +120,20 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
   }
   const control = new Int32Array(new SharedArrayBuffer(4));
   let results: SharedArrayBuffer | null = null;
+  /** Per worker: the shared buffer its rows pass through while loading. */
+  const staging: SharedArrayBuffer[] = [];
 
-  /** Blocks until `count` workers have answered; throws the first failure. */
-  function waitFor(count: number): void {
+  /** Blocks until the given workers (the first `count`, or those listed) have answered; throws the first failure. */
+  function waitFor(workers: number | number[]): void {
+    const which = typeof workers === 'number' ? Array.from({ length: workers }, (_, t) => t) : workers;
+    const count = which.length;
     for (;;) {
       const done = Atomics.load(control, 0);
       if (done >= count) break;
       Atomics.wait(control, 0, done, 1000);
     }
     let failure: string | null = null;
-    for (let t = 0; t < count; t++) {
+    for (const t of which) {
       const reply = receiveMessageOnPort(pool[t].port)?.message as WorkerReply | undefined;
       if (reply && !reply.ok && failure === null) failure = reply.message;
     }
@@ -130,36 +146,62 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
 
     load(matrix: Matrix, weights: Float64Array | null): LoadedData {
       const chunks = Math.ceil(matrix.rows / CHUNK_ROWS);
+      if (chunks <= LOCAL_CHUNKS) {
+        // Too little work to pay for the messages: the main thread runs the inner kernel itself.
+        return { matrix, weights, chunks, active: 0, mainThread: local.load(matrix, weights) } satisfies ParallelData;
+      }
       const active = Math.min(threads, chunks);
-      const data = new SharedArrayBuffer(matrix.data.length * 8);
-      new Float64Array(data).set(matrix.data);
-      let sharedWeights: SharedArrayBuffer | null = null;
-      if (weights !== null) {
-        sharedWeights = new SharedArrayBuffer(weights.length * 8);
-        new Float64Array(sharedWeights).set(weights);
+      const d = matrix.cols;
+      // Each worker gets its contiguous range of chunks in rounds of at most
+      // `perRound` chunks, copied through its own staging buffer (shared,
+      // reused): the worker's inner kernel copies them into its memory before
+      // the next round, so loading needs only the staging buffers beyond the data.
+      const rowBytes = Math.max(1, d) * 8 + (weights === null ? 0 : 8);
+      const perRound = Math.max(1, Math.floor(loadBytes / (CHUNK_ROWS * rowBytes)));
+      const stagingBytes = Math.min(perRound * CHUNK_ROWS, matrix.rows) * rowBytes;
+      const ranges = Array.from({ length: active }, (_, t) => ({
+        next: Math.floor((t * chunks) / active),
+        end: Math.floor(((t + 1) * chunks) / active),
+      }));
+      for (let round = 0; ranges.some((r) => r.next < r.end); round++) {
+        Atomics.store(control, 0, 0);
+        const posted: number[] = [];
+        ranges.forEach((range, t) => {
+          if (range.next >= range.end) return;
+          const firstChunk = range.next;
+          const endChunk = Math.min(range.end, firstChunk + perRound);
+          range.next = endChunk;
+          const firstRow = firstChunk * CHUNK_ROWS;
+          const endRow = Math.min(matrix.rows, endChunk * CHUNK_ROWS);
+          if (staging[t] === undefined || staging[t].byteLength < stagingBytes) staging[t] = new SharedArrayBuffer(stagingBytes);
+          const values = (endRow - firstRow) * d;
+          new Float64Array(staging[t], 0, values).set(matrix.data.subarray(firstRow * d, endRow * d));
+          if (weights !== null) new Float64Array(staging[t], values * 8, endRow - firstRow).set(weights.subarray(firstRow, endRow));
+          const message: LoadMessage = {
+            type: 'load',
+            control: control.buffer as SharedArrayBuffer,
+            reset: round === 0,
+            staging: staging[t],
+            weighted: weights !== null,
+            rows: matrix.rows,
+            cols: d,
+            chunkRows: CHUNK_ROWS,
+            firstChunk,
+            endChunk,
+          };
+          pool[t].worker.postMessage(message);
+          posted.push(t);
+        });
+        waitFor(posted);
       }
-      Atomics.store(control, 0, 0);
-      for (let t = 0; t < active; t++) {
-        const message: LoadMessage = {
-          type: 'load',
-          control: control.buffer as SharedArrayBuffer,
-          data,
-          weights: sharedWeights,
-          rows: matrix.rows,
-          cols: matrix.cols,
-          chunkRows: CHUNK_ROWS,
-          firstChunk: Math.floor((t * chunks) / active),
-          endChunk: Math.floor(((t + 1) * chunks) / active),
-        };
-        pool[t].worker.postMessage(message);
-      }
-      waitFor(active);
       const loaded: ParallelData = { matrix, weights, chunks, active, mainThread: null };
       return loaded;
     },
 
     eStep(loaded: LoadedData, p: PackedParameters, s: SufficientStatistics): number {
-      const { chunks, active } = loaded as ParallelData;
+      const { chunks, active, mainThread } = loaded as ParallelData;
+      // The inner kernels sum in the same chunks and order, so this gives the workers' bits.
+      if (active === 0) return local.eStep(mainThread!, p, s);
       const layout = resultLayout(p.shape, p.k, p.d);
       const bytes = chunks * layout.size * 8;
       if (results === null || results.byteLength < bytes) results = new SharedArrayBuffer(bytes);

@@ -1,11 +1,17 @@
 /** Messages and shared-buffer layout between the parallel kernel and its workers. */
 
-/** Sent once per fit: the data, and which chunks this worker holds. */
+/**
+ * Sent once or more per fit: the chunks [firstChunk, endChunk) for this worker
+ * to hold, in `staging`: their rows (row-major), then their weights when
+ * `weighted`. `reset` drops what the worker held before.
+ */
 export interface LoadMessage {
   type: 'load';
   control: SharedArrayBuffer;
-  data: SharedArrayBuffer;
-  weights: SharedArrayBuffer | null;
+  reset: boolean;
+  staging: SharedArrayBuffer;
+  weighted: boolean;
+  /** Rows of the whole data set. */
   rows: number;
   cols: number;
   chunkRows: number;

@@ -29,17 +29,31 @@ let queue: Promise<void> = innerKernel().then(
 );
 
 function load(message: LoadMessage): void {
-  for (const chunk of chunks) kernel!.release?.(chunk.data);
-  chunks = [];
-  const all = new Float64Array(message.data);
-  const weights = message.weights === null ? null : new Float64Array(message.weights);
+  if (message.reset) {
+    for (const chunk of chunks) kernel!.release?.(chunk.data);
+    chunks = [];
+  }
+  const base = message.firstChunk * message.chunkRows;
+  const count = Math.min(message.rows, message.endChunk * message.chunkRows) - base;
+  const rows = new Float64Array(message.staging, 0, count * message.cols);
+  const weights = message.weighted ? new Float64Array(message.staging, count * message.cols * 8, count) : null;
   for (let c = message.firstChunk; c < message.endChunk; c++) {
-    const start = c * message.chunkRows;
-    const end = Math.min(message.rows, start + message.chunkRows);
-    const matrix = { rows: end - start, cols: message.cols, data: all.subarray(start * message.cols, end * message.cols) };
-    chunks.push({ index: c, data: kernel!.load(matrix, weights === null ? null : weights.subarray(start, end)) });
+    const start = c * message.chunkRows - base;
+    const end = Math.min(message.rows, (c + 1) * message.chunkRows) - base;
+    // The staging buffer is reused by the next round. The WebAssembly kernel
+    // copies the rows into its own memory and reads them only there, so it
+    // loads straight from the buffer and keeps no view of it; the reference
+    // kernel reads the rows it was given, so it gets its own copy.
+    const wasm = inner === 'wasm';
+    const take = (a: Float64Array, from: number, to: number) => (wasm ? a.subarray(from, to) : a.slice(from, to));
+    const matrix = { rows: end - start, cols: message.cols, data: take(rows, start * message.cols, end * message.cols) };
+    const chunkWeights = weights === null ? null : take(weights, start, end);
+    chunks.push({ index: c, data: kernel!.load(matrix, chunkWeights) });
+    if (wasm) matrix.data = EMPTY;
   }
 }
+
+const EMPTY = new Float64Array(0);
 
 function eStep(message: EStepMessage): void {
   const p = message.params as PackedParameters;

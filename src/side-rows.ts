@@ -48,13 +48,17 @@ export interface RowSplit {
  */
 export function splitRows(matrix: Matrix, weights: Float64Array | null, labels: Int32Array | null): RowSplit {
   const { rows: n, cols: d, data: x } = matrix;
-  const kernelRows: number[] = [];
+  const isSide = (i: number) => (labels !== null && labels[i] >= 0) || rowHasMissing(matrix, i);
+  // Counted first, so that complete unlabelled data (the usual case) allocates nothing.
+  let sideCount = 0;
+  for (let i = 0; i < n; i++) if (isSide(i)) sideCount++;
+  if (sideCount === 0) return { kernelMatrix: matrix, kernelWeights: weights, kernelRows: null, side: null };
+  const kernelRows = new Int32Array(n - sideCount);
   const sideRows: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if ((labels !== null && labels[i] >= 0) || rowHasMissing(matrix, i)) sideRows.push(i);
-    else kernelRows.push(i);
+  for (let i = 0, q = 0; i < n; i++) {
+    if (isSide(i)) sideRows.push(i);
+    else kernelRows[q++] = i;
   }
-  if (sideRows.length === 0) return { kernelMatrix: matrix, kernelWeights: weights, kernelRows: null, side: null };
   const compact = new Float64Array(kernelRows.length * d);
   const compactWeights = weights === null ? null : new Float64Array(kernelRows.length);
   kernelRows.forEach((i, q) => {
@@ -64,7 +68,7 @@ export function splitRows(matrix: Matrix, weights: Float64Array | null, labels: 
   return {
     kernelMatrix: { rows: kernelRows.length, cols: d, data: compact },
     kernelWeights: compactWeights,
-    kernelRows: Int32Array.from(kernelRows),
+    kernelRows,
     side: { matrix, weights, labels, groups: groupByPattern(matrix, sideRows) },
   };
 }

@@ -45,3 +45,29 @@ describe('the parallel kernel', () => {
     expect(pooled).toBe(single);
   });
 });
+
+describe('the parallel kernel on small data and in rounds', () => {
+  it('keeps data of one chunk on the main thread, with the same bits as the WebAssembly kernel', async () => {
+    const small = data.slice(0, 1000);
+    const options = { components: 3, covariance: 'full' as const, seed: 3, tolerance: 0, maxIterations: 5 };
+    const pooled = await kernel(2, 'wasm');
+    const loaded = pooled.load({ rows: 1000, cols: 3, data: Float64Array.from(small.flat()) }, null) as unknown as { active: number };
+    expect(loaded.active).toBe(0);
+    expect(JSON.stringify(fit(small, { ...options, kernel: pooled }))).toBe(JSON.stringify(fit(small, { ...options, kernel: createWasmKernelSync() })));
+  });
+
+  it('loads the rows in many small rounds with the same result as one round, and reloads new data cleanly', async () => {
+    const rounds = await createParallelKernel({ threads: 2, inner: 'wasm', loadBytes: 1 });
+    kernels.set('rounds', rounds);
+    const options = { components: 3, covariance: 'diag' as const, seed: 4, tolerance: 0, maxIterations: 5, sampleWeights: data.map((_, i) => 1 + (i % 3)) };
+    const expected = JSON.stringify(fit(data, { ...options, kernel: await kernel(2, 'wasm') }));
+    // A different data set in between: the second load must drop the first's chunks.
+    const other = data.slice(0, 9000).map((row) => row.map((v) => v * 2));
+    fit(other, { components: 2, seed: 1, maxIterations: 3, kernel: rounds });
+    expect(JSON.stringify(fit(data, { ...options, kernel: rounds }))).toBe(expected);
+  });
+
+  it('rejects a non-positive loadBytes', async () => {
+    await expect(createParallelKernel({ threads: 1, loadBytes: 0 })).rejects.toThrow(/loadBytes/);
+  });
+});
