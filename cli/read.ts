@@ -15,6 +15,7 @@
  *   binary formats) in a feature is read as NaN, which the library marginalizes;
  *   an infinite value is an error, and so is a missing weight.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 // The format libraries load only when a file needs them: the command starts in a fraction of the time.
@@ -64,8 +65,13 @@ export async function readTable(
   path: string,
   options: TableOptions = {},
   stdin: NodeJS.ReadableStream = process.stdin,
+  streaming: Streaming = STREAMING,
 ): Promise<Table> {
   const source = path === '-' ? 'stdin' : path;
+  if (path !== '-') {
+    const table = readLargeDelimited(path, options, streaming);
+    if (table !== null) return table;
+  }
   const bytes = path === '-' ? await readStdin(stdin) : await readBytes(path);
   if (bytes.length === 0) throw new CliError(`${source} is empty`);
   const format = formatOf(path, bytes);
@@ -79,6 +85,140 @@ export async function readTable(
     case 'delimited':
       return readDelimited(bytes, source, extname(path).toLowerCase() === '.tsv', options);
   }
+}
+
+/** When delimited files are read in chunks instead of whole. */
+export interface Streaming {
+  /** Files of at least this many bytes are read in chunks. */
+  fromBytes: number;
+  /** Bytes per read. */
+  chunkBytes: number;
+}
+
+const STREAMING: Streaming = { fromBytes: 32 * 1024 * 1024, chunkBytes: 8 * 1024 * 1024 };
+
+/**
+ * A large delimited file without quotes, read in chunks: one pass counts the
+ * lines (the matrix is then allocated once, at its final size) and makes
+ * sure there are no quotes; a second pass parses the lines chunk by chunk
+ * into the matrix. So the file is never in memory whole: reading needs the
+ * matrix plus one chunk. Returns null when the file is small, not delimited
+ * text, quoted or space-separated, or cannot be opened: the whole-file path
+ * then reads it (and reports any error).
+ */
+export function readLargeDelimited(path: string, options: TableOptions, streaming: Streaming): Table | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < streaming.fromBytes) return null;
+    const readAt = (into: Buffer, at: number, offset: number) => readSync(fd, into, at, into.length - at, offset);
+    // The first chunk is read on until it holds the first two non-blank lines (which decide
+    // the delimiter and the header) and a third line start, however small the chunks.
+    let buf = Buffer.allocUnsafe(Math.max(1, streaming.chunkBytes));
+    let filled = readAt(buf, 0, 0);
+    while (filled < size && completeLines(buf.subarray(0, filled)) < 3) {
+      if (buf.length >= 16 * 1024 * 1024) return null;
+      const wider = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(wider, 0, 0, filled);
+      buf = wider;
+      const got = readAt(buf, filled, filled);
+      if (got <= 0) break;
+      filled += got;
+    }
+    const first = buf.subarray(0, filled);
+    if (formatOf(path, first) !== 'delimited') return null;
+    const start = checkText(first, path);
+    // Pass 1: lines, and quotes (which need the whole-file reader).
+    let lineCount = 1;
+    const scratch = Buffer.allocUnsafe(Math.max(1, streaming.chunkBytes));
+    for (let offset = 0; offset < size; ) {
+      const chunk = offset === 0 ? first : scratch.subarray(0, readAt(scratch, 0, offset));
+      if (chunk.length === 0) break;
+      if (chunk.indexOf(0x22 /* " */) >= 0) return null;
+      for (let p = chunk.indexOf(0x0a); p >= 0; p = chunk.indexOf(0x0a, p + 1)) lineCount++;
+      offset += chunk.length;
+    }
+    // The first two non-blank lines decide the delimiter; they must lie in the first chunk.
+    const firstLines: string[] = [];
+    for (let pos = start; pos < filled && firstLines.length < 2; ) {
+      const end = first.indexOf(0x0a, pos);
+      if (end < 0) return null;
+      const text = first.toString('utf8', pos, end).trim();
+      if (text !== '') firstLines.push(text);
+      pos = end + 1;
+    }
+    if (firstLines.length < 2) return null;
+    const delimiter = extname(path).toLowerCase() === '.tsv' ? '\t' : sniffDelimiter(firstLines[0], firstLines[1], true);
+    if (delimiter === ' ') return null;
+    // Pass 2: the first records as text (header and column plan), then the fast loop chunk by chunk.
+    const records = function* (): Generator<TextRecord> {
+      let line = 0;
+      for (let pos = start; pos < filled; ) {
+        line++;
+        const end = first.indexOf(0x0a, pos);
+        if (end < 0) return; // a partial line: the fast loop reads on from the one before it
+        const text = first.toString('utf8', pos, end);
+        pos = end + 1;
+        if (isBlank(text)) continue;
+        yield [text.replace(/\r$/, '').split(delimiter), line, pos];
+      }
+    };
+    const code = delimiter.charCodeAt(0);
+    let offset = filled;
+    const fill: Filler = (next, line, sink) => {
+      let pos = next;
+      for (;;) {
+        if (offset >= size) {
+          fillBytes(buf, pos, line, sink, code, filled);
+          return;
+        }
+        const lastLine = filled > 0 ? buf.lastIndexOf(0x0a, filled - 1) : -1;
+        if (lastLine >= pos) {
+          line = fillBytes(buf, pos, line, sink, code, lastLine + 1);
+          pos = lastLine + 1;
+        }
+        // Keep the partial line at the front of a chunk-sized buffer (larger while a line is longer than that).
+        const tail = filled - pos;
+        const wanted = Math.max(streaming.chunkBytes, 2 * tail + 1);
+        if (buf.length < 2 * tail + 1 || buf.length > wanted) {
+          const next = Buffer.allocUnsafe(wanted);
+          buf.copy(next, 0, pos, filled);
+          buf = next;
+        } else {
+          buf.copyWithin(0, pos, filled);
+        }
+        filled = tail;
+        pos = 0;
+        const got = readAt(buf, filled, offset);
+        if (got <= 0) offset = size;
+        offset += got;
+        filled += got;
+      }
+    };
+    return fromRecords(records(), lineCount, path, options, fill);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** How many non-blank lines end (with a newline) in `bytes`, counting at most 3. */
+function completeLines(bytes: Buffer): number {
+  let lines = 0;
+  for (let pos = 0, end = bytes.indexOf(0x0a); end >= 0 && lines < 3; pos = end + 1, end = bytes.indexOf(0x0a, pos)) {
+    for (let i = pos; i < end; i++) {
+      const b = bytes[i];
+      if (b !== 0x20 && b !== 0x09 && b !== 0x0d) {
+        lines++;
+        break;
+      }
+    }
+  }
+  return lines;
 }
 
 // ---------------------------------------------------------------- bytes in
@@ -313,7 +453,10 @@ class Collector {
 
   table(source: string, names: string[]): Table {
     const n = this.rows;
-    const data = this.data.length === n * this.d ? this.data : this.data.slice(0, n * this.d);
+    // The capacity is the line count, so a header and a final newline leave a
+    // few rows spare: a view then, not a second copy of the whole matrix.
+    const spare = this.data.length - n * this.d;
+    const data = spare === 0 ? this.data : spare <= 64 * this.d ? this.data.subarray(0, n * this.d) : this.data.slice(0, n * this.d);
     const weights = this.weights && (this.weights.length === n ? this.weights : this.weights.slice(0, n));
     if (weights) {
       let sum = 0;
@@ -627,7 +770,7 @@ function parseSimpleNumber(buf: Buffer, s: number, e: number): number {
  * The fast path's loop over the bytes from `pos` on (the line after `line`).
  * The capacity is the line count, so the arrays never need to grow here.
  */
-function fillBytes(buf: Buffer, pos: number, line: number, sink: RowSink, delimiter: number): void {
+function fillBytes(buf: Buffer, pos: number, line: number, sink: RowSink, delimiter: number, limit = buf.length): number {
   const c = sink.collector;
   const { features, weights, labels } = c.plan;
   const d = c.d;
@@ -638,12 +781,12 @@ function fillBytes(buf: Buffer, pos: number, line: number, sink: RowSink, delimi
   if (weights >= 0) roles[weights] = -2;
   if (labels >= 0) roles[labels] = -3;
   const data = c.data;
-  const n = buf.length;
+  const n = limit;
   let row = c.rows;
   while (pos < n) {
     line++;
     let lineEnd = buf.indexOf(0x0a, pos);
-    if (lineEnd < 0) lineEnd = n;
+    if (lineEnd < 0 || lineEnd > n) lineEnd = n;
     let end = lineEnd;
     if (end > pos && buf[end - 1] === 0x0d) end--;
     let q = pos;
@@ -689,6 +832,7 @@ function fillBytes(buf: Buffer, pos: number, line: number, sink: RowSink, delimi
     pos = lineEnd + 1;
   }
   c.rows = row;
+  return line;
 }
 
 /** The error for a bad cell, unless its line also has the wrong number of fields: that is reported first. */

@@ -148,7 +148,8 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
       const chunks = Math.ceil(matrix.rows / CHUNK_ROWS);
       if (chunks <= LOCAL_CHUNKS) {
         // Too little work to pay for the messages: the main thread runs the inner kernel itself.
-        return { matrix, weights, chunks, active: 0, mainThread: local.load(matrix, weights) } satisfies ParallelData;
+        const onMain: ParallelData = { matrix, weights, chunks, active: 0, mainThread: local.load(matrix, weights) };
+        return onMain;
       }
       const active = Math.min(threads, chunks);
       const d = matrix.cols;

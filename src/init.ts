@@ -105,14 +105,22 @@ export function dataCovariance(matrix: Matrix, weights: Float64Array | null, reg
 }
 
 /**
- * Parameters estimated from responsibilities (n×k, row-major): one pass for the
- * means, one for the centred scatter, then the common M-step. A component with
- * no rows is placed at a random row with the data's covariance.
+ * How rows belong to components at the start: soft responsibilities (n×k,
+ * row-major), or one component per row (−1 for none), which needs no n×k array.
+ */
+export type StartAssignment = { readonly responsibilities: Float64Array } | { readonly labels: Int32Array };
+
+/**
+ * Parameters estimated from an assignment: one pass for the means, one for the
+ * centred scatter, then the common M-step. A component with no rows is placed
+ * at a random row with the data's covariance. A label gives the same sums as
+ * the one-hot responsibilities it stands for, bit for bit (the zero terms it
+ * skips change no sum).
  */
 export function parametersFromResponsibilities(
   matrix: Matrix,
   weights: Float64Array | null,
-  resp: Float64Array,
+  assignment: StartAssignment,
   k: number,
   covariance: CovarianceType,
   regularization: number,
@@ -121,12 +129,21 @@ export function parametersFromResponsibilities(
 ): MixtureParameters {
   const { rows: n, cols: d, data: x } = matrix;
   const model = covarianceModels[covariance];
+  const resp = 'responsibilities' in assignment ? assignment.responsibilities : null;
+  const labels = 'labels' in assignment ? assignment.labels : null;
   const counts = new Float64Array(k);
   const means = new Float64Array(k * d);
   for (let i = 0; i < n; i++) {
     const w = weights === null ? 1 : weights[i];
+    if (labels !== null) {
+      const m = labels[i];
+      if (m < 0) continue;
+      counts[m] += w;
+      for (let j = 0; j < d; j++) means[m * d + j] += w * x[i * d + j];
+      continue;
+    }
     for (let m = 0; m < k; m++) {
-      const r = w * resp[i * k + m];
+      const r = w * (resp as Float64Array)[i * k + m];
       counts[m] += r;
       for (let j = 0; j < d; j++) means[m * d + j] += r * x[i * d + j];
     }
@@ -145,8 +162,11 @@ export function parametersFromResponsibilities(
   const full = model.kernelShape === 'full';
   for (let i = 0; i < n; i++) {
     const w = weights === null ? 1 : weights[i];
-    for (let m = 0; m < k; m++) {
-      const r = w * resp[i * k + m];
+    const label = labels === null ? -1 : labels[i];
+    if (labels !== null && label < 0) continue;
+    const [from, to] = labels === null ? [0, k] : [label, label + 1];
+    for (let m = from; m < to; m++) {
+      const r = labels === null ? w * (resp as Float64Array)[i * k + m] : w;
       if (r === 0) continue;
       stats.counts[m] += r;
       for (let a = 0; a < d; a++) {
@@ -178,17 +198,11 @@ function normalize(values: Float64Array): void {
   for (let q = 0; q < values.length; q++) values[q] /= sum;
 }
 
-/** Responsibilities from the init method: one-hot labels, or random rows normalized to sum 1. */
-function initialResponsibilities(
-  method: InitMethod,
-  matrix: Matrix,
-  weights: Float64Array | null,
-  k: number,
-  rng: Random,
-): Float64Array {
+/** The init method's assignment: labels from k-means or a nearest centre, or random responsibilities normalized to sum 1. */
+function initialAssignment(method: InitMethod, matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): StartAssignment {
   const n = matrix.rows;
-  const resp = new Float64Array(n * k);
   if (method === 'random') {
+    const resp = new Float64Array(n * k);
     for (let i = 0; i < n; i++) {
       let sum = 0;
       for (let m = 0; m < k; m++) {
@@ -197,22 +211,22 @@ function initialResponsibilities(
       }
       for (let m = 0; m < k; m++) resp[i * k + m] /= sum;
     }
-    return resp;
+    return { responsibilities: resp };
   }
   const centers = method === 'random-from-data' ? randomRows(matrix, k, rng) : kmeansPlusPlus(matrix, weights, k, rng);
-  let labels: Int32Array = new Int32Array(n);
-  if (method === 'kmeans') {
-    labels = lloyd(matrix, weights, centers, k, 300, 1e-4).labels;
-  } else {
-    assignNearest(matrix, weights, centers, k, labels, new Float64Array(n));
-  }
-  for (let i = 0; i < n; i++) resp[i * k + labels[i]] = 1;
-  return resp;
+  if (method === 'kmeans') return { labels: lloyd(matrix, weights, centers, k, 300, 1e-4).labels };
+  const labels = new Int32Array(n);
+  assignNearest(matrix, weights, centers, k, labels, new Float64Array(n));
+  return { labels };
 }
 
 /**
  * Start parameters for one EM run: the explicit parts of `start`, and the rest
- * estimated from the init method's responsibilities.
+ * estimated from the init method's assignment. With known labels the start is
+ * the M-step on the labelled rows alone (mclust's MclustSSC gives the others
+ * 1/K instead; both reach the same optimum in test/mclust-ssc.test.ts); a
+ * component with no labelled row starts at a random row with the data's
+ * covariance.
  */
 export function initialParameters(
   matrix: Matrix,
@@ -230,8 +244,8 @@ export function initialParameters(
   if (start.weights && start.means && start.covariances) {
     return { covariance, k, d, weights: start.weights.slice(), means: start.means.slice(), covariances: start.covariances.slice() };
   }
-  const resp = labels === null ? initialResponsibilities(method, matrix, weights, k, rng) : labelledResponsibilities(labels, k);
-  const estimated = parametersFromResponsibilities(matrix, weights, resp, k, covariance, regularization, globalCovariance, rng);
+  const assignment = labels === null ? initialAssignment(method, matrix, weights, k, rng) : { labels };
+  const estimated = parametersFromResponsibilities(matrix, weights, assignment, k, covariance, regularization, globalCovariance, rng);
   return {
     covariance,
     k,
@@ -240,17 +254,4 @@ export function initialParameters(
     means: start.means ? start.means.slice() : estimated.means,
     covariances: start.covariances ? start.covariances.slice() : estimated.covariances,
   };
-}
-
-/**
- * The start of a semi-supervised fit: one-hot responsibilities on the labelled
- * rows and none on the others, so the first M-step uses the labelled rows alone
- * (mclust's MclustSSC gives the others 1/K instead; both reach the same optimum
- * in test/mclust-ssc.test.ts). A component with no labelled row starts at a
- * random row with the data's covariance.
- */
-function labelledResponsibilities(labels: Int32Array, k: number): Float64Array {
-  const resp = new Float64Array(labels.length * k);
-  for (let i = 0; i < labels.length; i++) if (labels[i] >= 0) resp[i * k + labels[i]] = 1;
-  return resp;
 }

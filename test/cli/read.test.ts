@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { Float64, Int32, Table as ArrowTable, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../cli/errors.js';
-import { readTable, type Table } from '../../cli/read.js';
+import { readLargeDelimited, readTable, type Table } from '../../cli/read.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cli');
 let dir = '';
@@ -480,5 +480,54 @@ describe('stdin', () => {
     const second = await readTable('-', { columns: ['b'] }, stream);
     expect(first.columns).toEqual(['a', 'b', 'c']);
     expect(rows(second)).toEqual([[2]]);
+  });
+});
+
+describe('large delimited files, read in chunks', () => {
+  /** Chunks of a few bytes, so that lines and cells straddle them. */
+  const tiny = (chunkBytes: number) => ({ fromBytes: 1, chunkBytes });
+  const whole = { fromBytes: Infinity, chunkBytes: 1 };
+
+  const cases: [string, string][] = [
+    ['header, CRLF, blank lines, no final newline', 'a,b,c\r\n1,2,3\r\n\r\n4.5,-6,7e-3\r\n  \r\n8,9,10'],
+    ['missing cells and tokens', 'a,b\n1,\nNA,2\n3,4\n,5\nnan,6\n7,8\n'],
+    ['no header, semicolons', '1;2\n3;4\n5;6\n7;8\n9;10\n'],
+    ['a text column left out, long lines', `x,name,y\n${Array.from({ length: 40 }, (_, i) => `${i * 1.25},label-${'z'.repeat(i * 7)},${-i}`).join('\n')}\n`],
+  ];
+  for (const [what, content] of cases) {
+    for (const chunkBytes of [1024, 7, 64]) {
+      it(`reads ${what} as the whole-file reader does (${chunkBytes}-byte chunks)`, async () => {
+        const path = file(`stream-${what.replace(/\W+/g, '-')}.csv`, content);
+        expect(readLargeDelimited(path, {}, tiny(chunkBytes))).not.toBeNull();
+        const streamed = await readTable(path, {}, stdin(''), tiny(chunkBytes));
+        const reference = await readTable(path, {}, stdin(''), whole);
+        expect(rows(streamed)).toEqual(rows(reference));
+        expect(streamed.columns).toEqual(reference.columns);
+        expect(streamed.notes).toEqual(reference.notes);
+      });
+    }
+  }
+
+  it('keeps weights and labels columns', async () => {
+    const path = file('stream-wl.csv', 'x,w,kind\n1,2,a\n3,1,\n5,0.5,b\n7,1,a\n');
+    const options = { weightsColumn: 'w', labelsColumn: 'kind' };
+    const streamed = await readTable(path, options, stdin(''), tiny(5));
+    const reference = await readTable(path, options, stdin(''), whole);
+    expect(Array.from(streamed.weights!)).toEqual(Array.from(reference.weights!));
+    expect(streamed.labels).toEqual(reference.labels);
+    expect(rows(streamed)).toEqual([[1], [3], [5], [7]]);
+  });
+
+  it('names the line and column of a bad cell, and of a ragged line, after many chunks', async () => {
+    const good = Array.from({ length: 50 }, (_, i) => `${i},${i + 1}`).join('\n');
+    await expectFailure(readTable(file('stream-bad.csv', `a,b\n${good}\n1,oops\n`), {}, stdin(''), tiny(16)), /line 52.*column "b".*oops/);
+    await expectFailure(readTable(file('stream-ragged.csv', `a,b\n${good}\n1,2,3\n`), {}, stdin(''), tiny(16)), /line 52 has 3 fields but 2 were expected/);
+  });
+
+  it('leaves quoted and space-separated files to the whole-file reader', async () => {
+    const quoted = file('stream-quoted.csv', 'a,b\n1,2\n"3",4\n');
+    expect(readLargeDelimited(quoted, {}, tiny(4))).toBeNull();
+    expect(rows(await readTable(quoted, {}, stdin(''), tiny(4)))).toEqual([[1, 2], [3, 4]]);
+    expect(readLargeDelimited(file('stream-spaced.txt', '1 2\n3 4\n5 6\n'), {}, tiny(4))).toBeNull();
   });
 });
