@@ -10,6 +10,7 @@
  * Symbols: n rows, d features, k clusters, i a row, j a feature, c a cluster.
  */
 import { MixemError, show } from './errors.js';
+import { kmeansPlusPlusWasm, lloydWasm } from './kernels/kmeans-wasm.js';
 import { toMatrix } from './matrix.js';
 import { resolveSampleWeights } from './options.js';
 import { Random } from './random.js';
@@ -189,8 +190,17 @@ export function randomRows(matrix: Matrix, k: number, rng: Random): Float64Array
 /**
  * Greedy k-means++ seeding: each new centre is the best of 2 + ⌊ln k⌋
  * candidates drawn with probability ∝ w·D² (scikit-learn's variant).
+ *
+ * Runs in WebAssembly SIMD (src/kernels/kmeans-wasm.ts) where the engine has
+ * it, with {@link kmeansPlusPlusTs}'s results and random draws, bit for bit;
+ * else that TypeScript.
  */
 export function kmeansPlusPlus(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array {
+  return kmeansPlusPlusWasm(matrix, weights, k, rng) ?? kmeansPlusPlusTs(matrix, weights, k, rng);
+}
+
+/** {@link kmeansPlusPlus} in TypeScript: the fallback, and the reference for the WebAssembly path. */
+export function kmeansPlusPlusTs(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array {
   const { rows: n, cols: d, data: x } = matrix;
   const centers = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
@@ -339,6 +349,10 @@ interface LloydState {
  * Assignment uses Hamerly's bounds (Hamerly 2010, "Making k-means even
  * faster", SDM), so most rows skip most distance computations, yet labels,
  * centres, iterations and inertia are those of plain Lloyd, bit for bit.
+ *
+ * Runs in WebAssembly SIMD (src/kernels/kmeans-wasm.ts, assembly/kmeans.ts)
+ * where the engine has it, with {@link lloydTs}'s results bit for bit
+ * (weighted rows included); else that TypeScript.
  */
 export function lloyd(
   matrix: Matrix,
@@ -347,7 +361,28 @@ export function lloyd(
   k: number,
   maxIterations: number,
   tolerance: number,
-): { centers: Float64Array; labels: Int32Array; inertia: number; iterations: number; converged: boolean } {
+): LloydResult {
+  return lloydWasm(matrix, weights, centers, k, maxIterations, tolerance) ?? lloydTs(matrix, weights, centers, k, maxIterations, tolerance);
+}
+
+/** What {@link lloyd} gives. */
+export interface LloydResult {
+  centers: Float64Array;
+  labels: Int32Array;
+  inertia: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/** {@link lloyd} in TypeScript: the fallback, and the reference for the WebAssembly path. */
+export function lloydTs(
+  matrix: Matrix,
+  weights: Float64Array | null,
+  centers: Float64Array,
+  k: number,
+  maxIterations: number,
+  tolerance: number,
+): LloydResult {
   const { rows: n, cols: d, data: x } = matrix;
   const threshold = tolerance * meanVariance(matrix, weights);
   const s: LloydState = {

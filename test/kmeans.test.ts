@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kmeans, MixemError, Random } from '../src/index.js';
-import { kmeansPlusPlus, lloyd } from '../src/kmeans.js';
+import { kmeansWasmAvailable, kmeansWasmMemoryBytes, kmeansPlusPlusWasm, lloydWasm, setKmeansWasmEnabled } from '../src/kernels/kmeans-wasm.js';
+import { kmeansPlusPlus, kmeansPlusPlusTs, lloyd, lloydTs } from '../src/kmeans.js';
 import type { Matrix } from '../src/types.js';
 import { dataset } from './helpers/fixtures.js';
 import { blobs } from './helpers/generate.js';
@@ -264,6 +265,130 @@ describe('lloyd (Hamerly bounds)', () => {
       const actual = kmeansPlusPlus(matrix, weights, k, new Random(seed));
       expect(Array.from(actual).every((v, i) => Object.is(v, expected[i]))).toBe(true);
     }
+  });
+});
+
+/** Whether two arrays hold the same doubles bit for bit (Object.is tells 0 from -0; NaN equals NaN). */
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** The WebAssembly k-means must give the TypeScript's seeds, draws, labels, centres, iterations and inertia. */
+function expectWasmSameAsTs(matrix: Matrix, weights: Float64Array | null, k: number, seed: number, maxIterations = 300, tolerance = 1e-4) {
+  const rngTs = new Random(seed);
+  const rngWasm = new Random(seed);
+  const seedsTs = kmeansPlusPlusTs(matrix, weights, k, rngTs);
+  const seedsWasm = kmeansPlusPlusWasm(matrix, weights, k, rngWasm);
+  expect(seedsWasm).not.toBeNull();
+  expect(sameBits(seedsWasm!, seedsTs)).toBe(true);
+  // The same random draws were made: the streams continue alike.
+  expect(rngWasm.nextUint32()).toBe(rngTs.nextUint32());
+  const expected = lloydTs(matrix, weights, Float64Array.from(seedsTs), k, maxIterations, tolerance);
+  const actual = lloydWasm(matrix, weights, Float64Array.from(seedsTs), k, maxIterations, tolerance);
+  expect(actual).not.toBeNull();
+  expect(actual!.iterations).toBe(expected.iterations);
+  expect(actual!.converged).toBe(expected.converged);
+  expect(Array.from(actual!.labels)).toEqual(Array.from(expected.labels));
+  expect(sameBits(actual!.centers, expected.centers)).toBe(true);
+  expect(Object.is(actual!.inertia, expected.inertia)).toBe(true);
+  return expected;
+}
+
+describe('k-means in WebAssembly', () => {
+  it('is available in this Node (WebAssembly SIMD)', () => {
+    expect(kmeansWasmAvailable()).toBe(true);
+  });
+
+  it('gives the TypeScript’s results bit for bit, unweighted and weighted, d = 1…50 and k = 1…16', () => {
+    let run = 0;
+    for (const d of [1, 2, 3, 7, 10, 50]) {
+      for (const k of [1, 2, 3, 4, 5, 7, 8, 9, 16]) {
+        run++;
+        const n = d === 50 ? 300 : 600;
+        const matrix = overlapping(n, d, Math.max(2, k - 1), 100 + run);
+        const rng = new Random(run);
+        const weights = Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? 0 : 0.05 + 2 * rng.uniform()));
+        const plain = expectWasmSameAsTs(matrix, null, k, run);
+        if (k > 1) expect(plain.iterations).toBeGreaterThan(1);
+        expectWasmSameAsTs(matrix, weights, k, run);
+        if (k === 5) {
+          expectWasmSameAsTs(matrix, null, k, run, 0);
+          expectWasmSameAsTs(matrix, weights, k, run, 1);
+          expectWasmSameAsTs(matrix, null, k, run, 300, 0);
+        }
+      }
+    }
+  });
+
+  it('matches on integer data full of ties and duplicate rows', () => {
+    for (const d of [1, 2, 3, 7]) {
+      const grid = overlapping(900, d, 4, 60 + d);
+      grid.data.forEach((v, i) => (grid.data[i] = Math.round(v)));
+      // Every third row a copy of the row before it.
+      for (let i = 2; i < grid.rows; i += 3) grid.data.copyWithin(i * d, (i - 1) * d, i * d);
+      for (const k of [2, 6, 13]) expectWasmSameAsTs(grid, null, k, k + d, 300, 0);
+    }
+    // Few distinct rows: more clusters than distinct points, so clusters empty out.
+    const few: number[][] = Array.from({ length: 200 }, (_, i) => [i % 3, (i % 3) * 2]);
+    const matrix: Matrix = { rows: 200, cols: 2, data: Float64Array.from(few.flat()) };
+    for (const k of [3, 4, 8]) expectWasmSameAsTs(matrix, null, k, k);
+  });
+
+  it('matches when clusters empty out and are relocated, and at extreme scales', () => {
+    const matrix = overlapping(1000, 4, 3, 21);
+    const far = Float64Array.from([...matrix.data.subarray(0, 8), 1e3, 1e3, 1e3, 1e3, ...matrix.data.subarray(8, 12)]);
+    const rng = new Random(5);
+    const weights = Float64Array.from({ length: matrix.rows }, () => rng.uniform());
+    for (const w of [null, weights]) {
+      for (const maxIterations of [0, 1, 2, 300]) {
+        const expected = lloydTs(matrix, w, Float64Array.from(far), 4, maxIterations, 1e-4);
+        const actual = lloydWasm(matrix, w, Float64Array.from(far), 4, maxIterations, 1e-4)!;
+        expect([actual.iterations, actual.converged, Array.from(actual.labels)]).toEqual([
+          expected.iterations,
+          expected.converged,
+          Array.from(expected.labels),
+        ]);
+        expect(sameBits(actual.centers, expected.centers)).toBe(true);
+        expect(Object.is(actual.inertia, expected.inertia)).toBe(true);
+      }
+    }
+    const tiny = overlapping(400, 6, 3, 1, 1e-160);
+    expectWasmSameAsTs(tiny, null, 4, 1, 300, 0);
+    const offset = overlapping(800, 3, 3, 33);
+    offset.data.forEach((v, i) => (offset.data[i] = 1e8 + 1e-4 * v));
+    expectWasmSameAsTs(offset, null, 5, 2);
+    // Overflowing data: infinite distances, the seeding's no-winner branch.
+    const huge = overlapping(300, 3, 3, 34, 1e300);
+    expectWasmSameAsTs(huge, null, 4, 3, 5);
+  });
+
+  it('is what kmeans() and lloyd() run, and setKmeansWasmEnabled(false) gives the TypeScript path the same results', () => {
+    const faithful = dataset('faithful');
+    const withWasm = kmeans(faithful, { clusters: 3, seed: 4 });
+    const previous = setKmeansWasmEnabled(false);
+    try {
+      expect(kmeansWasmAvailable()).toBe(false);
+      const withTs = kmeans(faithful, { clusters: 3, seed: 4 });
+      expect(withWasm).toEqual(withTs);
+    } finally {
+      setKmeansWasmEnabled(previous);
+    }
+    expect(kmeansWasmAvailable()).toBe(true);
+  });
+
+  it('reuses its memory across calls', () => {
+    const matrix = overlapping(2000, 10, 4, 71);
+    const first = lloyd(matrix, null, kmeansPlusPlus(matrix, null, 6, new Random(1)), 6, 300, 1e-4);
+    const bytes = kmeansWasmMemoryBytes();
+    expect(bytes).toBeGreaterThan(0);
+    for (let r = 0; r < 20; r++) {
+      const again = lloyd(matrix, null, kmeansPlusPlus(matrix, null, 6, new Random(1)), 6, 300, 1e-4);
+      expect(sameBits(again.centers, first.centers)).toBe(true);
+    }
+    // Everything a call allocates is freed, so the same memory serves every later call.
+    expect(kmeansWasmMemoryBytes()).toBe(bytes);
   });
 });
 

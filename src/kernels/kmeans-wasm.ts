@@ -1,0 +1,271 @@
+/**
+ * The WebAssembly path of k-means: greedy k-means++ seeding and Lloyd's
+ * algorithm with Hamerly's bounds, run by assembly/kmeans.ts (AssemblyScript,
+ * 128-bit SIMD) with the same results, bit for bit, as the TypeScript of
+ * src/kmeans.ts (which stays the fallback and the reference in tests).
+ * Browser-safe: the module is embedded as base64
+ * (src/kernels/kmeans-binary.generated.ts, made by
+ * `node scripts/build-kmeans-wasm.mjs`), instantiated synchronously on first
+ * use, and nothing here imports from `node:`.
+ *
+ * Each call copies the data (and weights) into the module's memory and frees
+ * everything before it returns, so repeated calls reuse the same memory. The
+ * random draws stay here, on the caller's {@link Random}, in the order the
+ * TypeScript makes them.
+ *
+ * Each function returns null when the module cannot run (no WebAssembly SIMD,
+ * more data than its 4 GiB memory holds); the caller then takes its
+ * TypeScript path.
+ */
+import type { Random } from '../random.js';
+import type { Matrix } from '../types.js';
+import { KMEANS_SIMD_BASE64 } from './kmeans-binary.generated.js';
+
+/** The module's exports (see assembly/kmeans.ts). Pointers are byte offsets. */
+interface KMeansExports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  ppStart(x: number, w: number, n: number, d: number, first: number, closest: number, score: number): number;
+  ppPick(score: number, n: number, target: number): number;
+  ppTrials(x: number, w: number, n: number, d: number, rows: number, trials: number, closest: number, potentials: number, work: number): void;
+  ppUpdate(x: number, w: number, n: number, d: number, row: number, closest: number, score: number, work: number): number;
+  ppRescore(w: number, n: number, closest: number, score: number, clear: number): number;
+  lloyd(x: number, w: number, n: number, d: number, k: number, centers: number, labels: number, maxIterations: number, tolerance: number): void;
+  lloydInertia(): number;
+  lloydIterations(): number;
+  lloydConverged(): number;
+}
+
+// The WebAssembly API, typed here because the library compiles without DOM or Node types.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+
+/** One allocation holds at most this many bytes (the allocator's 1 GiB block limit, less its overhead). */
+const MAX_BLOCK_BYTES = 2 ** 30 - 64;
+/** What the module's memory can hold in all (4 GiB), less room for the allocator and small areas. */
+const MAX_TOTAL_BYTES = 2 ** 32 - 2 ** 26;
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Decodes standard base64 (no whitespace); independent of atob and Buffer. */
+function decodeBase64(text: string): Uint8Array {
+  const lookup = new Uint8Array(128);
+  for (let i = 0; i < BASE64.length; i++) lookup[BASE64.charCodeAt(i)] = i;
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '=') end--;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let bits = 0;
+  let count = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    bits = (bits << 6) | lookup[text.charCodeAt(i)];
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out[o++] = (bits >> count) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** undefined: not tried yet; null: unavailable here. */
+let instance: KMeansExports | null | undefined;
+/** Set by {@link setKmeansWasmEnabled}: false forces the TypeScript path. */
+let enabled = true;
+
+/** The module instance, made on first use; null where WebAssembly SIMD is missing. */
+function module(): KMeansExports | null {
+  if (!enabled) return null;
+  if (instance !== undefined) return instance;
+  instance = null;
+  try {
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (api === undefined) return null;
+    const bytes = decodeBase64(KMEANS_SIMD_BASE64);
+    if (!api.validate(bytes)) return null;
+    const made = new api.Instance(new api.Module(bytes), {
+      env: {
+        abort(): never {
+          throw new Error('the WebAssembly k-means module aborted (out of memory)');
+        },
+      },
+    });
+    instance = made.exports as KMeansExports;
+  } catch {
+    instance = null;
+  }
+  return instance;
+}
+
+/** Whether k-means runs in WebAssembly here (SIMD validates and the module instantiates). */
+export function kmeansWasmAvailable(): boolean {
+  return module() !== null;
+}
+
+/** Bytes of the module's memory now (0 before first use or without the module); for tests of reuse. */
+export function kmeansWasmMemoryBytes(): number {
+  return instance ? instance.memory.buffer.byteLength : 0;
+}
+
+/**
+ * Turns the WebAssembly path off (false: every k-means runs the TypeScript)
+ * or back on; for tests and comparisons. Returns the previous setting.
+ */
+export function setKmeansWasmEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+/** Blocks allocated in the module for one call, freed together. */
+class Arena {
+  readonly #wasm: KMeansExports;
+  readonly #blocks: number[] = [];
+
+  constructor(wasm: KMeansExports) {
+    this.#wasm = wasm;
+  }
+
+  alloc(bytes: number): number {
+    const ptr = this.#wasm.alloc(Math.max(bytes, 8));
+    this.#blocks.push(ptr);
+    return ptr;
+  }
+
+  /** A block holding a copy of `values`. */
+  copy(values: Float64Array): number {
+    const ptr = this.alloc(8 * values.length);
+    new Float64Array(this.#wasm.memory.buffer, ptr, values.length).set(values);
+    return ptr;
+  }
+
+  /** A fresh view of f64 values at `ptr` (views die when the memory grows). */
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.#wasm.memory.buffer, ptr, length);
+  }
+
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.#wasm.memory.buffer, ptr, length);
+  }
+
+  release(): void {
+    for (let b = this.#blocks.length - 1; b >= 0; b--) this.#wasm.free(this.#blocks[b]);
+    this.#blocks.length = 0;
+  }
+}
+
+/**
+ * Runs `body` with an arena of the module, when `bytes` fit; frees the arena
+ * after. A failure inside the module (out of memory) drops the instance, so
+ * the next call starts a fresh one, and gives null.
+ */
+function withArena<T>(bytes: number, largest: number, body: (wasm: KMeansExports, arena: Arena) => T): T | null {
+  const wasm = module();
+  if (wasm === null || largest > MAX_BLOCK_BYTES || bytes > MAX_TOTAL_BYTES) return null;
+  const arena = new Arena(wasm);
+  try {
+    const result = body(wasm, arena);
+    arena.release();
+    return result;
+  } catch {
+    instance = undefined;
+    return null;
+  }
+}
+
+/** src/kmeans.ts `kmeansPlusPlus`, in the module; null when it cannot run. */
+export function kmeansPlusPlusWasm(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array | null {
+  const { rows: n, cols: d, data: x } = matrix;
+  const trials = 2 + Math.floor(Math.log(k));
+  const tp = trials + (trials & 1);
+  const bytes = 8 * (n * d + 4 * n + (d + 1) * tp + 2 * trials);
+  return withArena(bytes, 8 * n * d, (wasm, arena) => {
+    const xp = arena.copy(x.length === n * d ? x : x.subarray(0, n * d));
+    const wp = weights === null ? 0 : arena.copy(weights);
+    const closest = arena.alloc(8 * n);
+    const score = arena.alloc(8 * n);
+    const work = arena.alloc(8 * Math.max(n, (d + 1) * tp));
+    const rowsPtr = arena.alloc(4 * trials);
+    const potentialsPtr = arena.alloc(8 * trials);
+    const centers = new Float64Array(k * d);
+    // The draws as in the TypeScript: Random.categorical(score, potential), its scan in the module.
+    const draw = (potential: number): number => {
+      if (!(potential > 0)) return rng.integer(n);
+      return wasm.ppPick(score, n, rng.uniform() * potential);
+    };
+    const first = weights === null ? rng.integer(n) : rng.categorical(weights);
+    centers.set(x.subarray(first * d, (first + 1) * d), 0);
+    let potential = wasm.ppStart(xp, wp, n, d, first, closest, score);
+    let chosenOnce = false;
+    for (let c = 1; c < k; c++) {
+      const rows = new Int32Array(trials);
+      for (let t = 0; t < trials; t++) rows[t] = draw(potential);
+      arena.i32(rowsPtr, trials).set(rows);
+      wasm.ppTrials(xp, wp, n, d, rowsPtr, trials, closest, potentialsPtr, work);
+      const potentials = arena.f64(potentialsPtr, trials);
+      let bestPotential = Infinity;
+      let best = -1;
+      for (let t = 0; t < trials; t++) {
+        if (potentials[t] < bestPotential) {
+          bestPotential = potentials[t];
+          best = t;
+        }
+      }
+      if (best >= 0) {
+        chosenOnce = true;
+        const row = rows[best];
+        centers.set(x.subarray(row * d, (row + 1) * d), c * d);
+        potential = wasm.ppUpdate(xp, wp, n, d, row, closest, score, work);
+      } else {
+        // No potential below Infinity: as the TypeScript, the last candidate stays.
+        const row = rows[trials - 1];
+        centers.set(x.subarray(row * d, (row + 1) * d), c * d);
+        potential = wasm.ppRescore(wp, n, closest, score, chosenOnce ? 0 : 1);
+      }
+    }
+    return centers;
+  });
+}
+
+/** What {@link lloydWasm} gives: src/kmeans.ts `lloyd`'s result. */
+export interface LloydWasmResult {
+  centers: Float64Array;
+  labels: Int32Array;
+  inertia: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/** src/kmeans.ts `lloyd`, in the module (centers updated in place); null when it cannot run. */
+export function lloydWasm(
+  matrix: Matrix,
+  weights: Float64Array | null,
+  centers: Float64Array,
+  k: number,
+  maxIterations: number,
+  tolerance: number,
+): LloydWasmResult | null {
+  const { rows: n, cols: d, data: x } = matrix;
+  const kp = k + (k & 1);
+  const bytes = 8 * (n * d + 6 * n + 4 * k * d + d * kp + 6 * k + 2 * d) + 4 * 2 * n;
+  return withArena(bytes, 8 * n * d, (wasm, arena) => {
+    const xp = arena.copy(x.length === n * d ? x : x.subarray(0, n * d));
+    const wp = weights === null ? 0 : arena.copy(weights);
+    const cp = arena.copy(centers);
+    const lp = arena.alloc(4 * n);
+    wasm.lloyd(xp, wp, n, d, k, cp, lp, maxIterations, tolerance);
+    centers.set(arena.f64(cp, k * d));
+    const labels = Int32Array.from(arena.i32(lp, n));
+    return {
+      centers,
+      labels,
+      inertia: wasm.lloydInertia(),
+      iterations: wasm.lloydIterations(),
+      converged: wasm.lloydConverged() !== 0,
+    };
+  });
+}
