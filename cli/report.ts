@@ -10,7 +10,7 @@
 import * as Plot from '@observablehq/plot';
 import { Resvg } from '@resvg/resvg-js';
 import { parseHTML } from 'linkedom';
-import type { GaussianMixture, Matrix } from '../src/index.js';
+import type { EvaluateOptions, GaussianMixture, Matrix } from '../src/index.js';
 
 /** The mean log-likelihood after each iteration of one restart. */
 export interface RestartTrace {
@@ -43,6 +43,8 @@ export interface ReportInput {
   traces: RestartTrace[];
   /** For `mixem select`: the criteria across K and covariance types. */
   selection?: SelectionRow[];
+  /** How rows are evaluated (labels, BIC): the kernel; the reference when absent. */
+  evaluate?: EvaluateOptions;
 }
 
 /** Most points drawn in a scatter; larger data are subsampled every ⌈n / MAX_POINTS⌉-th row. */
@@ -799,8 +801,8 @@ function summaryHtml(input: ReportInput): string {
 ${item('Components', String(model.components))}
 ${item('Covariance', escapeHtml(model.covariance))}
 ${item('Mean log-lik.', fixed(model.logLikelihood, 4))}
-${item('BIC', fixed(model.bic(data), 2))}
-${item('AIC', fixed(model.aic(data), 2))}
+${item('BIC', fixed(model.bic(data, input.evaluate), 2))}
+${item('AIC', fixed(model.aic(data, input.evaluate), 2))}
 ${item('Parameters', String(model.parameterCount))}
 ${item('Iterations', String(model.iterations))}
 ${restarts === null ? '' : item('Restarts', String(restarts))}
@@ -814,7 +816,7 @@ ${item('Converged', model.converged ? 'yes' : 'no', model.converged ? 'yes' : 'n
  */
 export function renderReport(input: ReportInput): string {
   const { model, data, columns } = input;
-  const labels = model.predict(data);
+  const labels = model.predict(data, input.evaluate);
   const main = mainFigure(input, labels);
   const pairs = pairsFigure(input, labels);
   const trace = traceFigure(input);
@@ -858,7 +860,7 @@ ${sections.join('\n')}
 
 /** The main figure alone, with a title and a legend: SVG text, or PNG bytes rendered by resvg. */
 export function renderPlot(input: ReportInput, format: 'svg' | 'png'): string | Uint8Array {
-  const labels = input.model.predict(input.data);
+  const labels = input.model.predict(input.data, input.evaluate);
   const figure = mainFigure(input, labels);
   const width = figure.width + 32;
   const titleHeight = 40;

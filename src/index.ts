@@ -9,7 +9,7 @@ export { referenceKernel } from './kernels/reference.js';
 export { BLOCK_ROWS } from './kernels/kernel.js';
 export type { Kernel, LoadedData, PackedParameters, SufficientStatistics, EvaluationOutputs } from './kernels/kernel.js';
 export { GaussianMixture, MODEL_FORMAT, MODEL_VERSION } from './model.js';
-export type { FitDiagnostics, FitSettings, ModelFile, SampleResult, ScoreOptions } from './model.js';
+export type { EvaluateOptions, FitDiagnostics, FitSettings, ModelFile, SampleResult, ScoreOptions } from './model.js';
 export { loadModel } from './serialize.js';
 export { kmeans } from './kmeans.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';

@@ -114,12 +114,13 @@ const RULES: Record<keyof FitOptions, Rule> = {
   labels: { default: undefined, valid: isArrayLike, expected: 'an array with a component index or null per row' },
   onIteration: { default: undefined, valid: (v) => typeof v === 'function', expected: 'a function' },
   acceleration: { default: 'none', valid: oneOf(['none', 'squarem']), expected: 'one of none, squarem' },
-  kernel: {
-    default: referenceKernel,
-    valid: (v) => isObject(v) && ['load', 'eStep', 'evaluate'].every((f) => typeof (v as Record<string, unknown>)[f] === 'function'),
-    expected: 'a kernel with load, eStep and evaluate',
-  },
+  kernel: { default: referenceKernel, valid: isKernel, expected: 'a kernel with load, eStep and evaluate' },
 };
+
+/** Whether `v` has a kernel's methods. */
+export function isKernel(v: unknown): v is Kernel {
+  return isObject(v) && ['load', 'eStep', 'evaluate'].every((f) => typeof (v as Record<string, unknown>)[f] === 'function');
+}
 
 /**
  * Applies defaults and checks every option against the table.
