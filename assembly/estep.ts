@@ -19,12 +19,17 @@
  *   triangular product y = F (x − μ), the squared norm, the max-shifted
  *   log-sum-exp and the exponentials need no horizontal operations. The factor
  *   entries are broadcast (`v128.load64_splat`) and serve both rows.
- * - Statistics are accumulated row by row, in row order, vectorised over
- *   features: each element of counts, first and second receives its rows'
- *   terms in the same order and with the same products as in the reference
- *   (ra = r·(x − μ)_a, then ra·(x − μ)_b). Two rows are applied per pass over
- *   the accumulators (a rank-2 update that still adds row i before row i+1),
- *   which halves the loads and stores of the second moments.
+ * - Statistics (small-d and diagonal paths) are accumulated row by row, in
+ *   row order, vectorised over features: each element of counts, first and
+ *   second receives its rows' terms in the same order and with the same
+ *   products as in the reference (ra = r·(x − μ)_a, then ra·(x − μ)_b). Two
+ *   rows are applied per pass over the accumulators (a rank-2 update that
+ *   still adds row i before row i+1). The generic full path instead forms the
+ *   block's first and second moments as a register-tiled matrix product over
+ *   its row pairs, with the same products, summing even and odd rows in the
+ *   two lanes apart and adding the lanes at the end of the block (see
+ *   accumulateFullGeneric): a different order, which depends only on the
+ *   data and the blocks.
  * - Each row's exponentials exp(logp_m − max) serve both the log-sum-exp and
  *   the responsibilities r_m = w·exp(logp_m − max)/Σ, one exponential per row
  *   and component where the reference takes two; they agree within rounding.
@@ -32,8 +37,9 @@
  *   order, as in the reference; `estep` returns one range's statistics from
  *   zero, and the caller adds ranges (chunks) in order with `merge`.
  * - d = 1…4 with full covariances have unrolled paths; every other d takes
- *   the generic path, which blocks the triangular product by 4 rows of F
- *   (eight independent sums) and the second moments by 2 rows.
+ *   the generic path, which tiles the triangular product by 4 rows of F × 2
+ *   row pairs (eight independent sums in registers) and the second moments
+ *   by 4 × 2 elements over all the block's row pairs.
  *
  * Memory: the JavaScript side allocates every buffer through `alloc`/`free`
  * (the TLSF allocator of AssemblyScript's minimal runtime; linear memory grows
@@ -47,6 +53,8 @@
  * - stats (`estep`, `merge`): header[4] = (Σ w log p, lowest log density, its
  *   row, 0) | counts[kp] | first[k×ld] | second (full: k blocks of d×ld whose
  *   lower triangle is valid, the rest is scratch; diag: k×ld).
+ * - scratch (`configure`): see the globals below; the generic full path adds
+ *   the packed factors and two tables of BLOCK_ROWS/2 row pairs × d4 vectors.
  */
 
 /** Rows per summation block (src/kernels/kernel.ts BLOCK_ROWS). */
@@ -76,13 +84,19 @@ let statsFloats: i32 = 0; // f64 values after the header
 let firstOffset: usize = 0; // bytes from the start of the counts
 let secondOffset: usize = 0;
 // scratch
-let dvPtr: usize = 0; // d vectors: a row pair's x (diag) or x − μ_m (full), paired
-let diffIPtr: usize = 0; // ld values: row i's x − μ_m
-let diffJPtr: usize = 0; // ld values: row j's
+let dvPtr: usize = 0; // d vectors: a row pair's x (diag), paired
 let lvBlockPtr: usize = 0; // (BLOCK_ROWS/2)·k vectors: logp, then exp(logp − max), of each row pair
 let scaleBlockPtr: usize = 0; // BLOCK_ROWS/2 vectors: w/Σ exp(logp − max) of each row pair
 let validBlockPtr: usize = 0; // BLOCK_ROWS/2 masks: which rows of each pair count (w ≠ 0)
 let blockPtr: usize = 0; // statsFloats values: the current block's statistics
+// scratch of the generic full path (variant 5); d4 = d rounded up to a multiple of 4
+let D4: i32 = 0;
+let panelPtr: usize = 0; // k packed factors, panelStride bytes each (see packPanels)
+let panelStride: usize = 0;
+let pairRowBytes: usize = 0; // bytes per row pair in the two tables below (d4 vectors, padded)
+let dTablePtr: usize = 0; // BLOCK_ROWS/2 rows: a row pair's x − μ_m, one vector per feature; columns ≥ d stay 0
+let uTablePtr: usize = 0; // BLOCK_ROWS/2 rows: r·(x − μ_m) of the same pairs; columns ≥ d stay 0
+let firstVecPtr: usize = 0; // d4 vectors: a component's Σ r·(x − μ) per feature, even and odd rows apart
 
 @inline function even(v: i32): i32 {
   return (v + 1) & ~1;
@@ -116,9 +130,26 @@ export function paramsLength(full: i32, k: i32, d: i32): i32 {
 
 /** Bytes of scratch that `configure` needs. */
 export function scratchBytes(full: i32, k: i32, d: i32): i32 {
-  const ld = even(d);
   const pairs = BLOCK_ROWS >> 1;
-  return 16 * d + 8 * 2 * ld + 16 * pairs * (k + 2) + 8 * statsFloatsFor(full != 0, k, d);
+  const common = 16 * d + 16 * pairs * (k + 2) + 8 * statsFloatsFor(full != 0, k, d);
+  if (full == 0 || d <= 4) return common;
+  const d4 = (d + 3) & ~3;
+  return common + k * panelBytes(d4) + 2 * pairs * pairRowBytesFor(d4) + 16 * d4;
+}
+
+/** Bytes of one component's packed factor: panels of 4 rows of F, panel q holding 4(q + 1) columns of 4 values. */
+@inline function panelBytes(d4: i32): i32 {
+  const q = d4 >> 2;
+  return 64 * q * (q + 1);
+}
+
+/**
+ * Bytes per row pair in the pair tables: d4 vectors, plus one cache line when
+ * that makes the number of lines odd, so that one feature of successive pairs
+ * falls in different cache sets.
+ */
+@inline function pairRowBytesFor(d4: i32): i32 {
+  return (d4 & 4) != 0 ? d4 << 4 : (d4 << 4) + 64;
 }
 
 /** Sets the parameters (laid out as in the header comment) and the scratch area for the next calls. */
@@ -140,12 +171,47 @@ export function configure(full: i32, k: i32, d: i32, params: usize, scratch: usi
   secondOffset = firstOffset + (<usize>(k * LD) << 3);
   const pairs = <usize>(BLOCK_ROWS >> 1);
   dvPtr = scratch;
-  diffIPtr = dvPtr + (<usize>d << 4);
-  diffJPtr = diffIPtr + (<usize>LD << 3);
-  lvBlockPtr = diffJPtr + (<usize>LD << 3);
+  lvBlockPtr = dvPtr + (<usize>d << 4);
   scaleBlockPtr = lvBlockPtr + ((pairs * <usize>k) << 4);
   validBlockPtr = scaleBlockPtr + (pairs << 4);
   blockPtr = validBlockPtr + (pairs << 4);
+  if (variant == 5) {
+    const d4 = (d + 3) & ~3;
+    D4 = d4;
+    panelStride = <usize>panelBytes(d4);
+    pairRowBytes = <usize>pairRowBytesFor(d4);
+    panelPtr = blockPtr + (<usize>statsFloats << 3);
+    dTablePtr = panelPtr + <usize>k * panelStride;
+    uTablePtr = dTablePtr + pairs * pairRowBytes;
+    firstVecPtr = uTablePtr + pairs * pairRowBytes;
+    memory.fill(dTablePtr, 0, (pairs * pairRowBytes) << 1);
+    packPanels();
+  }
+}
+
+/**
+ * Copies each F_m into panels of four rows (j0 … j0 + 3, j0 = 4q): panel q
+ * holds, for c = 0 … j0 + 3, the four values F[j0 + t][c] (t = 0…3) side by
+ * side, with zeros above the diagonal and in rows ≥ d. The triangular product
+ * then reads one panel front to back.
+ */
+function packPanels(): void {
+  const d = D;
+  const d4 = D4;
+  const k = K;
+  for (let m = 0; m < k; m++) {
+    const f = factorPtr + <usize>m * factorStride;
+    let out = panelPtr + <usize>m * panelStride;
+    for (let j0 = 0; j0 < d4; j0 += 4) {
+      for (let c = 0; c < j0 + 4; c++) {
+        for (let t = 0; t < 4; t++) {
+          const j = j0 + t;
+          store<f64>(out, j < d && c <= j ? load<f64>(f + ((<usize>(j * d + c)) << 3)) : 0.0);
+          out += 8;
+        }
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------- vector helpers
@@ -392,120 +458,162 @@ function densityDiag(xi: usize, xj: usize, lv: usize): void {
   }
 }
 
+/** Writes x − μ of row pairs [0, pairs) of the block from `start` into the pair table at `table`. */
+@inline function pairDifferences(x: usize, start: i32, end: i32, mu: usize, table: usize): void {
+  const d = D;
+  const rowBytes = <usize>d << 3;
+  const stride = pairRowBytes;
+  let row = table;
+  for (let i = start; i < end; i += 2) {
+    const xi = x + <usize>i * rowBytes;
+    const xj = i + 1 < end ? xi + rowBytes : xi;
+    for (let c = 0; c < d; c++) {
+      const o = <usize>c << 3;
+      v128.store(row + (o << 1), f64x2.sub(pairOf(xi, xj, o), sp(mu + o)));
+    }
+    row += stride;
+  }
+}
+
 /**
  * Full covariance, any d, for a block of rows, component by component (so
- * that F_m stays in the first-level cache however large d is). y = F (x − μ)
- * is formed four rows of F at a time: the columns left of the diagonal 4×4
- * block go two per step into eight independent sums (even and odd columns),
- * which keeps the multiply-add units busy; the block's lower triangle
- * follows, unrolled. Two rows, then one, finish when 4 ∤ d.
+ * that F_m stays in the first-level cache however large d is). x − μ of every
+ * row pair goes into the pair table first; then y = F (x − μ) is formed for
+ * two row pairs (four rows) and four rows of F (one packed panel) at a time:
+ * each broadcast factor value serves two pairs and each vector of x − μ four
+ * rows of F, in eight independent sums. The columns left of the panel's
+ * diagonal go in one loop; its lower triangle follows, unrolled. Rows of the
+ * last panel beyond d are formed from zeros and left out of ‖y‖².
  */
 function densitiesFullGeneric(x: usize, start: i32, end: i32): void {
   const d = D;
   const k = K;
-  const dv = dvPtr;
-  const rowBytes = <usize>d << 3;
+  const pairs = (end - start + 1) >> 1;
+  const stride = pairRowBytes;
   const pairStride = <usize>k << 4;
-  let mu = meanPtr;
-  let f = factorPtr;
-  let cst = cstPtr;
-  let lvm = lvBlockPtr;
+  const table = dTablePtr;
   for (let m = 0; m < k; m++) {
-    let lv = lvm;
-    for (let i = start; i < end; i += 2) {
-      const xi = x + <usize>i * rowBytes;
-      const xj = i + 1 < end ? xi + rowBytes : xi;
-      for (let c = 0; c < d; c++) {
-        const o = <usize>c << 3;
-        v128.store(dv + (o << 1), f64x2.sub(pairOf(xi, xj, o), sp(mu + o)));
-      }
-      let sq = ZERO;
-      let j0 = 0;
-      for (; j0 + 4 <= d; j0 += 4) {
-        const p0 = f + <usize>j0 * rowBytes;
-        const p1 = p0 + rowBytes;
-        const p2 = p1 + rowBytes;
-        const p3 = p2 + rowBytes;
-        let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
-        let b0 = ZERO, b1 = ZERO, b2 = ZERO, b3 = ZERO;
-        for (let c = 0; c < j0; c += 2) {
-          const o = <usize>c << 3;
-          const v0 = v128.load(dv + (o << 1));
-          const v1 = v128.load(dv + (o << 1), 16);
-          a0 = madd(sp(p0 + o), v0, a0);
-          a1 = madd(sp(p1 + o), v0, a1);
-          a2 = madd(sp(p2 + o), v0, a2);
-          a3 = madd(sp(p3 + o), v0, a3);
-          b0 = madd(v128.load64_splat(p0 + o, 8), v1, b0);
-          b1 = madd(v128.load64_splat(p1 + o, 8), v1, b1);
-          b2 = madd(v128.load64_splat(p2 + o, 8), v1, b2);
-          b3 = madd(v128.load64_splat(p3 + o, 8), v1, b3);
+    pairDifferences(x, start, end, meanPtr + <usize>m * meanStride, table);
+    const panels = panelPtr + <usize>m * panelStride;
+    const cst = cstPtr + (<usize>m << 3);
+    let lv = lvBlockPtr + (<usize>m << 4);
+    for (let p = 0; p < pairs; p += 2) {
+      const two = p + 1 < pairs;
+      const r0 = table + <usize>p * stride;
+      const r1 = two ? r0 + stride : r0;
+      let sq0 = ZERO, sq1 = ZERO;
+      let f = panels;
+      for (let j0 = 0; j0 < d; j0 += 4) {
+        const cEnd = <usize>j0 << 4;
+        if (j0 + 2 >= d) {
+          // The last panel holds one or two rows: only its first two rows are formed.
+          let a0 = ZERO, a1 = ZERO, b0 = ZERO, b1 = ZERO;
+          for (let o: usize = 0; o < cEnd; o += 16) {
+            const v0 = v128.load(r0 + o);
+            const v1 = v128.load(r1 + o);
+            const f0 = sp(f);
+            a0 = madd(f0, v0, a0);
+            b0 = madd(f0, v1, b0);
+            const f1 = v128.load64_splat(f, 8);
+            a1 = madd(f1, v0, a1);
+            b1 = madd(f1, v1, b1);
+            f += 32;
+          }
+          const v0 = v128.load(r0 + cEnd);
+          const v1 = v128.load(r1 + cEnd);
+          const f0 = sp(f);
+          a0 = madd(f0, v0, a0);
+          b0 = madd(f0, v1, b0);
+          const f1 = v128.load64_splat(f, 8);
+          a1 = madd(f1, v0, a1);
+          b1 = madd(f1, v1, b1);
+          const g1 = v128.load64_splat(f, 40);
+          a1 = madd(g1, v128.load(r0 + cEnd, 16), a1);
+          b1 = madd(g1, v128.load(r1 + cEnd, 16), b1);
+          sq0 = madd(a0, a0, sq0);
+          sq1 = madd(b0, b0, sq1);
+          if (j0 + 1 < d) {
+            sq0 = madd(a1, a1, sq0);
+            sq1 = madd(b1, b1, sq1);
+          }
+          break;
         }
-        const o = <usize>j0 << 3;
-        const dvo = dv + (o << 1);
-        const v0 = v128.load(dvo);
-        const v1 = v128.load(dvo, 16);
-        const v2 = v128.load(dvo, 32);
-        const v3 = v128.load(dvo, 48);
-        a0 = madd(sp(p0 + o), v0, a0);
-        a1 = madd(sp(p1 + o), v0, a1);
-        b1 = madd(v128.load64_splat(p1 + o, 8), v1, b1);
-        a2 = madd(sp(p2 + o), v0, a2);
-        b2 = madd(v128.load64_splat(p2 + o, 8), v1, b2);
-        a2 = madd(v128.load64_splat(p2 + o, 16), v2, a2);
-        a3 = madd(sp(p3 + o), v0, a3);
-        b3 = madd(v128.load64_splat(p3 + o, 8), v1, b3);
-        a3 = madd(v128.load64_splat(p3 + o, 16), v2, a3);
-        b3 = madd(v128.load64_splat(p3 + o, 24), v3, b3);
-        const y0 = f64x2.add(a0, b0);
-        const y1 = f64x2.add(a1, b1);
-        const y2 = f64x2.add(a2, b2);
-        const y3 = f64x2.add(a3, b3);
-        sq = madd(y3, y3, madd(y2, y2, madd(y1, y1, madd(y0, y0, sq))));
-      }
-      if (j0 + 2 <= d) {
-        const p0 = f + <usize>j0 * rowBytes;
-        const p1 = p0 + rowBytes;
-        let a0 = ZERO, a1 = ZERO, b0 = ZERO, b1 = ZERO;
-        for (let c = 0; c < j0; c += 2) {
-          const o = <usize>c << 3;
-          const v0 = v128.load(dv + (o << 1));
-          const v1 = v128.load(dv + (o << 1), 16);
-          a0 = madd(sp(p0 + o), v0, a0);
-          a1 = madd(sp(p1 + o), v0, a1);
-          b0 = madd(v128.load64_splat(p0 + o, 8), v1, b0);
-          b1 = madd(v128.load64_splat(p1 + o, 8), v1, b1);
+        let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO; // rows j0…j0+3, pair p
+        let b0 = ZERO, b1 = ZERO, b2 = ZERO, b3 = ZERO; // pair p + 1
+        for (let o: usize = 0; o < cEnd; o += 16) {
+          const v0 = v128.load(r0 + o);
+          const v1 = v128.load(r1 + o);
+          const f0 = sp(f);
+          a0 = madd(f0, v0, a0);
+          b0 = madd(f0, v1, b0);
+          const f1 = v128.load64_splat(f, 8);
+          a1 = madd(f1, v0, a1);
+          b1 = madd(f1, v1, b1);
+          const f2 = v128.load64_splat(f, 16);
+          a2 = madd(f2, v0, a2);
+          b2 = madd(f2, v1, b2);
+          const f3 = v128.load64_splat(f, 24);
+          a3 = madd(f3, v0, a3);
+          b3 = madd(f3, v1, b3);
+          f += 32;
         }
-        const o = <usize>j0 << 3;
-        const v0 = v128.load(dv + (o << 1));
-        const v1 = v128.load(dv + (o << 1), 16);
-        a0 = madd(sp(p0 + o), v0, a0);
-        a1 = madd(sp(p1 + o), v0, a1);
-        b1 = madd(v128.load64_splat(p1 + o, 8), v1, b1);
-        const y0 = f64x2.add(a0, b0);
-        const y1 = f64x2.add(a1, b1);
-        sq = madd(y1, y1, madd(y0, y0, sq));
-        j0 += 2;
-      }
-      if (j0 < d) {
-        const p0 = f + <usize>j0 * rowBytes;
-        let a0 = ZERO, b0 = ZERO;
-        for (let c = 0; c < j0; c += 2) {
-          const o = <usize>c << 3;
-          a0 = madd(sp(p0 + o), v128.load(dv + (o << 1)), a0);
-          b0 = madd(v128.load64_splat(p0 + o, 8), v128.load(dv + (o << 1), 16), b0);
+        // The diagonal 4×4 block: column j0 + t reaches rows t…3.
+        {
+          const v0 = v128.load(r0 + cEnd);
+          const v1 = v128.load(r1 + cEnd);
+          const f0 = sp(f);
+          a0 = madd(f0, v0, a0);
+          b0 = madd(f0, v1, b0);
+          const f1 = v128.load64_splat(f, 8);
+          a1 = madd(f1, v0, a1);
+          b1 = madd(f1, v1, b1);
+          const f2 = v128.load64_splat(f, 16);
+          a2 = madd(f2, v0, a2);
+          b2 = madd(f2, v1, b2);
+          const f3 = v128.load64_splat(f, 24);
+          a3 = madd(f3, v0, a3);
+          b3 = madd(f3, v1, b3);
         }
-        const o = <usize>j0 << 3;
-        const y0 = f64x2.add(madd(sp(p0 + o), v128.load(dv + (o << 1)), a0), b0);
-        sq = madd(y0, y0, sq);
+        {
+          const v0 = v128.load(r0 + cEnd, 16);
+          const v1 = v128.load(r1 + cEnd, 16);
+          const f1 = v128.load64_splat(f, 40);
+          a1 = madd(f1, v0, a1);
+          b1 = madd(f1, v1, b1);
+          const f2 = v128.load64_splat(f, 48);
+          a2 = madd(f2, v0, a2);
+          b2 = madd(f2, v1, b2);
+          const f3 = v128.load64_splat(f, 56);
+          a3 = madd(f3, v0, a3);
+          b3 = madd(f3, v1, b3);
+        }
+        {
+          const v0 = v128.load(r0 + cEnd, 32);
+          const v1 = v128.load(r1 + cEnd, 32);
+          const f2 = v128.load64_splat(f, 80);
+          a2 = madd(f2, v0, a2);
+          b2 = madd(f2, v1, b2);
+          const f3 = v128.load64_splat(f, 88);
+          a3 = madd(f3, v0, a3);
+          b3 = madd(f3, v1, b3);
+        }
+        {
+          const f3 = v128.load64_splat(f, 120);
+          a3 = madd(f3, v128.load(r0 + cEnd, 48), a3);
+          b3 = madd(f3, v128.load(r1 + cEnd, 48), b3);
+        }
+        f += 128;
+        sq0 = madd(a2, a2, madd(a1, a1, madd(a0, a0, sq0)));
+        sq1 = madd(b2, b2, madd(b1, b1, madd(b0, b0, sq1)));
+        if (j0 + 3 < d) {
+          sq0 = madd(a3, a3, sq0);
+          sq1 = madd(b3, b3, sq1);
+        }
       }
-      v128.store(lv, logp(cst, sq));
-      lv += pairStride;
+      v128.store(lv, logp(cst, sq0));
+      if (two) v128.store(lv + pairStride, logp(cst, sq1));
+      lv += pairStride << 1;
     }
-    mu += meanStride;
-    f += factorStride;
-    cst += 8;
-    lvm += 16;
   }
 }
 
@@ -700,12 +808,84 @@ function accumulateDiag(xi: usize, xj: usize, ev: usize, scale: v128, valid: v12
   }
 }
 
+/** lane 0 + lane 1. */
+@inline function laneSum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
 /**
- * Full covariance, any d, for a block of rows, component by component (so
- * that the component's second moments stay in the first-level cache). The
- * lower triangle goes two rows (a, a + 1) at a time, two columns per vector,
- * so that each pair of x − μ values loaded serves four updates. Each element
- * still receives row i's term, then row j's, pair after pair.
+ * The second moments of the last one or two rows (a0, a0 + 1 < d) of a full
+ * covariance, as accumulateFullGeneric forms the others: tiles of 2 rows × 4
+ * columns, then the 2×2 diagonal block. `s0` is row a0 of the second moments.
+ */
+function lastRows(a0: i32, rows: usize, s0: usize, sRowBytes: usize): void {
+  const stride = pairRowBytes;
+  const dTable = dTablePtr;
+  const ua = uTablePtr + (<usize>a0 << 4);
+  const s1 = s0 + sRowBytes;
+  const two = a0 + 1 < D;
+  for (let b0 = 0; b0 < a0; b0 += 4) {
+    const db = dTable + (<usize>b0 << 4);
+    let c00 = ZERO, c01 = ZERO, c02 = ZERO, c03 = ZERO;
+    let c10 = ZERO, c11 = ZERO, c12 = ZERO, c13 = ZERO;
+    for (let o: usize = 0; o < rows; o += stride) {
+      const u0 = v128.load(ua + o);
+      const u1 = v128.load(ua + o, 16);
+      const v0 = v128.load(db + o);
+      c00 = madd(u0, v0, c00);
+      c10 = madd(u1, v0, c10);
+      const v1 = v128.load(db + o, 16);
+      c01 = madd(u0, v1, c01);
+      c11 = madd(u1, v1, c11);
+      const v2 = v128.load(db + o, 32);
+      c02 = madd(u0, v2, c02);
+      c12 = madd(u1, v2, c12);
+      const v3 = v128.load(db + o, 48);
+      c03 = madd(u0, v3, c03);
+      c13 = madd(u1, v3, c13);
+    }
+    const ob = <usize>b0 << 3;
+    store<f64>(s0 + ob, laneSum(c00));
+    store<f64>(s0 + ob, laneSum(c01), 8);
+    store<f64>(s0 + ob, laneSum(c02), 16);
+    store<f64>(s0 + ob, laneSum(c03), 24);
+    if (two) {
+      store<f64>(s1 + ob, laneSum(c10));
+      store<f64>(s1 + ob, laneSum(c11), 8);
+      store<f64>(s1 + ob, laneSum(c12), 16);
+      store<f64>(s1 + ob, laneSum(c13), 24);
+    }
+  }
+  const da = dTable + (<usize>a0 << 4);
+  let e00 = ZERO, e10 = ZERO, e11 = ZERO;
+  for (let o: usize = 0; o < rows; o += stride) {
+    const v0 = v128.load(da + o);
+    const u1 = v128.load(ua + o, 16);
+    e00 = madd(v128.load(ua + o), v0, e00);
+    e10 = madd(u1, v0, e10);
+    e11 = madd(u1, v128.load(da + o, 16), e11);
+  }
+  const oa = <usize>a0 << 3;
+  store<f64>(s0 + oa, laneSum(e00));
+  if (two) {
+    store<f64>(s1 + oa, laneSum(e10));
+    store<f64>(s1 + oa, laneSum(e11), 8);
+  }
+}
+
+/**
+ * Full covariance, any d, for a block of rows, component by component. The
+ * pairs whose r is not zero are gathered first, in order, into the pair
+ * tables: x − μ (D) and r·(x − μ) (U), one row pair per table row. The second
+ * moments are then the product UᵀD over those pairs, formed as a small
+ * matrix product: tiles of 4 rows (a) × 2 columns (b) of the lower triangle
+ * stay in registers while the loop runs over the pairs, so each vector loaded
+ * serves 2 or 4 updates and no accumulator goes through memory; the diagonal
+ * 4×4 blocks have their own kernel. Each vector sums its pairs' row i terms
+ * in lane 0 and row j terms in lane 1, pair after pair; the two lanes are
+ * added at the end of the block. Each term is ra·(x − μ)_b with
+ * ra = r·(x − μ)_a, as in the reference. Rows of a tile beyond d come from
+ * zero columns and are not stored.
  */
 function accumulateFullGeneric(x: usize, start: i32, end: i32): void {
   const d = D;
@@ -714,8 +894,10 @@ function accumulateFullGeneric(x: usize, start: i32, end: i32): void {
   const rowBytes = <usize>d << 3;
   const sRowBytes = <usize>ld << 3;
   const pairStride = <usize>k << 4;
-  const diffI = diffIPtr;
-  const diffJ = diffJPtr;
+  const stride = pairRowBytes;
+  const dTable = dTablePtr;
+  const uTable = uTablePtr;
+  const fv = firstVecPtr;
   const scales = scaleBlockPtr;
   const valids = validBlockPtr;
   for (let m = 0; m < k; m++) {
@@ -723,8 +905,10 @@ function accumulateFullGeneric(x: usize, start: i32, end: i32): void {
     const fp = blockPtr + firstOffset + <usize>m * meanStride;
     const sm = blockPtr + secondOffset + <usize>m * secondStride;
     const cp = blockPtr + (<usize>m << 3);
+    memory.fill(fv, 0, <usize>d << 4);
     let ev = lvBlockPtr + (<usize>m << 4);
     let pair: usize = 0;
+    let rows: usize = 0; // bytes of gathered pairs in the tables
     for (let i = start; i < end; i += 2) {
       const r = responsibility(ev, v128.load(scales + pair), v128.load(valids + pair));
       ev += pairStride;
@@ -733,46 +917,109 @@ function accumulateFullGeneric(x: usize, start: i32, end: i32): void {
       addCount(cp, r);
       const xi = x + <usize>i * rowBytes;
       const xj = i + 1 < end ? xi + rowBytes : xi;
-      const ri = lane0(r);
-      const rj = lane1(r);
-      for (let b = 0; b < ld; b += 2) {
-        const o = <usize>b << 3;
-        const mu = v128.load(mp + o);
-        const di = f64x2.sub(v128.load(xi + o), mu);
-        const dj = f64x2.sub(v128.load(xj + o), mu);
-        v128.store(diffI + o, di);
-        v128.store(diffJ + o, dj);
-        v128.store(fp + o, f64x2.add(f64x2.add(v128.load(fp + o), f64x2.mul(ri, di)), f64x2.mul(rj, dj)));
+      const dr = dTable + rows;
+      const ur = uTable + rows;
+      for (let c = 0; c < d; c++) {
+        const o = <usize>c << 3;
+        const o2 = o << 1;
+        const dv = f64x2.sub(pairOf(xi, xj, o), sp(mp + o));
+        const u = f64x2.mul(r, dv);
+        v128.store(dr + o2, dv);
+        v128.store(ur + o2, u);
+        v128.store(fv + o2, f64x2.add(v128.load(fv + o2), u));
       }
-      let row = sm;
-      let a = 0;
-      for (; a + 1 < d; a += 2) {
-        const oa = <usize>a << 3;
-        const rdi = f64x2.mul(ri, v128.load(diffI + oa)); // r·(x − μ) at a and a + 1
-        const rdj = f64x2.mul(rj, v128.load(diffJ + oa));
-        const ai0 = lane0(rdi);
-        const aj0 = lane0(rdj);
-        const ai1 = lane1(rdi);
-        const aj1 = lane1(rdj);
-        const row1 = row + sRowBytes;
-        for (let b = 0; b <= a; b += 2) {
-          const o = <usize>b << 3;
-          const vi = v128.load(diffI + o);
-          const vj = v128.load(diffJ + o);
-          v128.store(row + o, madd(aj0, vj, madd(ai0, vi, v128.load(row + o))));
-          v128.store(row1 + o, madd(aj1, vj, madd(ai1, vi, v128.load(row1 + o))));
-        }
-        row += sRowBytes << 1;
+      rows += stride;
+    }
+    if (rows == 0) continue;
+    for (let a = 0; a < d; a++) store<f64>(fp + (<usize>a << 3), laneSum(v128.load(fv + (<usize>a << 4))));
+    for (let a0 = 0; a0 < d; a0 += 4) {
+      if (a0 + 2 >= d) {
+        lastRows(a0, rows, sm + <usize>a0 * sRowBytes, sRowBytes);
+        break;
       }
-      if (a < d) {
-        // The last row when d is odd.
-        const oa = <usize>a << 3;
-        const ai = lane0(f64x2.mul(ri, v128.load(diffI + oa)));
-        const aj = lane0(f64x2.mul(rj, v128.load(diffJ + oa)));
-        for (let b = 0; b <= a; b += 2) {
-          const o = <usize>b << 3;
-          v128.store(row + o, madd(aj, v128.load(diffJ + o), madd(ai, v128.load(diffI + o), v128.load(row + o))));
+      const ua = uTable + (<usize>a0 << 4);
+      const s0 = sm + <usize>a0 * sRowBytes;
+      const s1 = s0 + sRowBytes;
+      const s2 = s1 + sRowBytes;
+      const s3 = s2 + sRowBytes;
+      const more1 = a0 + 1 < d;
+      const more2 = a0 + 2 < d;
+      const more3 = a0 + 3 < d;
+      for (let b0 = 0; b0 < a0; b0 += 2) {
+        const db = dTable + (<usize>b0 << 4);
+        let c00 = ZERO, c01 = ZERO, c10 = ZERO, c11 = ZERO;
+        let c20 = ZERO, c21 = ZERO, c30 = ZERO, c31 = ZERO;
+        for (let o: usize = 0; o < rows; o += stride) {
+          const v0 = v128.load(db + o);
+          const v1 = v128.load(db + o, 16);
+          const u0 = v128.load(ua + o);
+          c00 = madd(u0, v0, c00);
+          c01 = madd(u0, v1, c01);
+          const u1 = v128.load(ua + o, 16);
+          c10 = madd(u1, v0, c10);
+          c11 = madd(u1, v1, c11);
+          const u2 = v128.load(ua + o, 32);
+          c20 = madd(u2, v0, c20);
+          c21 = madd(u2, v1, c21);
+          const u3 = v128.load(ua + o, 48);
+          c30 = madd(u3, v0, c30);
+          c31 = madd(u3, v1, c31);
         }
+        const ob = <usize>b0 << 3;
+        store<f64>(s0 + ob, laneSum(c00));
+        store<f64>(s0 + ob, laneSum(c01), 8);
+        if (more1) {
+          store<f64>(s1 + ob, laneSum(c10));
+          store<f64>(s1 + ob, laneSum(c11), 8);
+        }
+        if (more2) {
+          store<f64>(s2 + ob, laneSum(c20));
+          store<f64>(s2 + ob, laneSum(c21), 8);
+        }
+        if (more3) {
+          store<f64>(s3 + ob, laneSum(c30));
+          store<f64>(s3 + ob, laneSum(c31), 8);
+        }
+      }
+      // The diagonal block: (a0 + t, a0 + u) for u ≤ t.
+      const da = dTable + (<usize>a0 << 4);
+      let e00 = ZERO, e10 = ZERO, e11 = ZERO, e20 = ZERO, e21 = ZERO;
+      let e22 = ZERO, e30 = ZERO, e31 = ZERO, e32 = ZERO, e33 = ZERO;
+      for (let o: usize = 0; o < rows; o += stride) {
+        const v0 = v128.load(da + o);
+        const v1 = v128.load(da + o, 16);
+        const u0 = v128.load(ua + o);
+        e00 = madd(u0, v0, e00);
+        const u1 = v128.load(ua + o, 16);
+        e10 = madd(u1, v0, e10);
+        e11 = madd(u1, v1, e11);
+        const v2 = v128.load(da + o, 32);
+        const u2 = v128.load(ua + o, 32);
+        e20 = madd(u2, v0, e20);
+        e21 = madd(u2, v1, e21);
+        e22 = madd(u2, v2, e22);
+        const u3 = v128.load(ua + o, 48);
+        e30 = madd(u3, v0, e30);
+        e31 = madd(u3, v1, e31);
+        e32 = madd(u3, v2, e32);
+        e33 = madd(u3, v128.load(da + o, 48), e33);
+      }
+      const oa = <usize>a0 << 3;
+      store<f64>(s0 + oa, laneSum(e00));
+      if (more1) {
+        store<f64>(s1 + oa, laneSum(e10));
+        store<f64>(s1 + oa, laneSum(e11), 8);
+      }
+      if (more2) {
+        store<f64>(s2 + oa, laneSum(e20));
+        store<f64>(s2 + oa, laneSum(e21), 8);
+        store<f64>(s2 + oa, laneSum(e22), 16);
+      }
+      if (more3) {
+        store<f64>(s3 + oa, laneSum(e30));
+        store<f64>(s3 + oa, laneSum(e31), 8);
+        store<f64>(s3 + oa, laneSum(e32), 16);
+        store<f64>(s3 + oa, laneSum(e33), 24);
       }
     }
   }

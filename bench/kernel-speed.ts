@@ -10,6 +10,8 @@
  * The float32 kernels (`precision: 'float32'`, docs/float32.md) have their own
  * columns; `f32 speed-up` is the fastest float64 WebAssembly kernel's time
  * over the fastest float32 one's.
+ * `--cases=full:50,diag:50` runs only those cases; `--f64` leaves out the
+ * float32 kernels; `--budget=MS` sets each kernel's timing budget (default 1000).
  */
 import { covarianceModels, pack, type MixtureParameters } from '../src/covariance/index.js';
 import { createStatistics, type Kernel, type PackedParameters } from '../src/kernels/kernel.js';
@@ -28,7 +30,13 @@ const CASES: { covariance: CovarianceType; d: number }[] = [
   { covariance: 'full', d: 10 },
   { covariance: 'full', d: 50 },
   { covariance: 'diag', d: 10 },
+  { covariance: 'diag', d: 50 },
 ];
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const only = option('cases')?.split(',');
+const cases = only ? CASES.filter(({ covariance, d }) => only.includes(`${covariance}:${d}`)) : CASES;
+const onlyFloat64 = process.argv.includes('--f64');
+const budget = Number(option('budget') ?? 1000);
 
 function randomParameters(covariance: CovarianceType, d: number, rng: Random): MixtureParameters {
   const model = covarianceModels[covariance];
@@ -70,7 +78,7 @@ function time(kernel: Kernel, covariance: CovarianceType, d: number, x: Float64A
 const kernels: [string, Kernel][] = withReference ? [['reference (TS)', referenceKernel]] : [];
 const float64: Kernel[] = [];
 const float32: Kernel[] = [];
-for (const precision of ['float64', 'float32'] as const) {
+for (const precision of onlyFloat64 ? (['float64'] as const) : (['float64', 'float32'] as const)) {
   for (const variant of ['simd', 'relaxed'] as const) {
     try {
       const kernel = createWasmKernelSync({ variant, precision });
@@ -83,16 +91,17 @@ for (const precision of ['float64', 'float32'] as const) {
 }
 
 console.log(`E-step, ns per (row, component): n = ${n}, k = ${k}, one thread, fastest of repeated runs`);
-const header = ['covariance', 'd', ...kernels.map(([name]) => name), ...(withReference ? ['speed-up'] : []), 'f32 speed-up'];
+const header = ['covariance', 'd', ...kernels.map(([name]) => name), ...(withReference ? ['speed-up'] : []), ...(onlyFloat64 ? [] : ['f32 speed-up'])];
 const rows: string[][] = [];
-for (const { covariance, d } of CASES) {
+for (const { covariance, d } of cases) {
   const rng = new Random(d);
   const packed = pack(randomParameters(covariance, d, rng)).packed!;
   const x = Float64Array.from({ length: n * d }, () => 2 * rng.normal());
-  const ns = kernels.map(([, kernel]) => time(kernel, covariance, d, x, packed, kernel === referenceKernel ? 2000 : 1000));
+  const ns = kernels.map(([, kernel]) => time(kernel, covariance, d, x, packed, kernel === referenceKernel ? 2 * budget : budget));
   const fastest = (of: Kernel[]) => Math.min(...kernels.map(([, kernel], c) => (of.includes(kernel) ? ns[c] : Infinity)));
   const speedUp = withReference ? [`${(ns[0] / fastest(float64)).toFixed(1)}×`] : [];
-  rows.push([covariance, String(d), ...ns.map((v) => v.toFixed(1)), ...speedUp, `${(fastest(float64) / fastest(float32)).toFixed(2)}×`]);
+  const f32 = onlyFloat64 ? [] : [`${(fastest(float64) / fastest(float32)).toFixed(2)}×`];
+  rows.push([covariance, String(d), ...ns.map((v) => v.toFixed(1)), ...speedUp, ...f32]);
 }
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
 const line = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');

@@ -145,6 +145,53 @@ describe('the WebAssembly kernel', () => {
     }
   });
 
+  describe('agrees with the reference kernel within 1e-10 around the tile edges of the large-d paths', () => {
+    // The generic full path tiles by 4 rows of F and by 4×2 blocks of the second
+    // moments (2-row tiles when d mod 4 is 1 or 2), over gathered row pairs.
+    const ds = [5, 6, 7, 8, 9, 16, 17, 31, 50, 63];
+    for (const covariance of ['full', 'diag'] as const) {
+      for (const d of ds) {
+        for (const k of [1, 3, 8]) {
+          it(`for ${covariance} covariance with d=${d}, k=${k}, odd n and zero weights`, () => {
+            const rng = new Random(1000 + 10 * d + k);
+            const n = BLOCK_ROWS + 2 * (d + k) + 1;
+            const packed = pack(randomParameters(covariance, k, d, rng, Math.sqrt(d))).packed!;
+            const matrix = randomMatrix(n, d, rng);
+            // Zero weights: scattered, a whole pair, and the last (unpaired) row.
+            const weights = Float64Array.from({ length: n }, (_, i) => (i % 5 === 2 || i === 10 || i === 11 || i === n - 1 ? 0 : 0.5 + (i % 3)));
+            const { expected, actual, expectedTotal, actualTotal } = eStepBoth(matrix, weights, packed, covariance, k, d);
+            expectClose([actualTotal], [expectedTotal]);
+            expectSameStatistics(actual, expected);
+            const unweighted = eStepBoth(matrix, null, packed, covariance, k, d);
+            expectSameStatistics(unweighted.actual, unweighted.expected);
+            const want = new Float64Array(n);
+            const got = new Float64Array(n);
+            referenceKernel.evaluate(referenceKernel.load(matrix, null), packed, { logDensity: want });
+            kernel.evaluate(kernel.load(matrix, null), packed, { logDensity: got });
+            expectClose(got, want);
+          });
+        }
+      }
+    }
+
+    it('when components get no responsibility in whole blocks (well separated clusters)', () => {
+      const rng = new Random(31);
+      const k = 3;
+      for (const d of [7, 50]) {
+        const parameters = randomParameters('full', k, d, rng, Math.sqrt(d));
+        for (let m = 0; m < k; m++) for (let j = 0; j < d; j++) parameters.means[m * d + j] = 1000 * m;
+        const packed = pack(parameters).packed!;
+        // Blocks 0 and 1 near component 0, block 2 near component 2 (partial, odd).
+        const n = 2 * BLOCK_ROWS + 51;
+        const matrix = randomMatrix(n, d, rng);
+        for (let i = 2 * BLOCK_ROWS; i < n; i++) for (let j = 0; j < d; j++) matrix.data[i * d + j] += 2000;
+        const { expected, actual } = eStepBoth(matrix, null, packed, 'full', k, d);
+        expect(expected.counts[1]).toBe(0);
+        expectSameStatistics(actual, expected);
+      }
+    });
+  });
+
   it('gives the same totals as adding its chunks in chunk order (what a thread pool would do)', () => {
     const rng = new Random(77);
     const k = 3;
