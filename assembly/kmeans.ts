@@ -331,15 +331,15 @@ export function lloydConverged(): i32 {
   let best = 0;
   let bestDistance = get(dist, 0);
   let next: f64 = Infinity;
+  // Branch-free (selects), with the decisions of
+  // `if (v < bestDistance) { next = bestDistance; bestDistance = v; best = c } else if (v < next) next = v`.
   for (let c = 1; c < k; c++) {
     const v = get(dist, c);
-    if (v < bestDistance) {
-      next = bestDistance;
-      bestDistance = v;
-      best = c;
-    } else if (v < next) {
-      next = v;
-    }
+    const closer = v < bestDistance;
+    const other = v < next ? v : next;
+    next = closer ? bestDistance : other;
+    bestDistance = closer ? v : bestDistance;
+    best = closer ? c : best;
   }
   nearest = bestDistance;
   second = next;
@@ -491,10 +491,9 @@ function hamerlyStep(previous: usize, margin: f64, accumulate: bool): void {
       const z = l > h ? l : h;
       set(upperPtr, i, u);
       set(lowerPtr, i, l);
-      if (!(u + margin < z)) {
-        seti(pendingPtr, pending, i);
-        pending++;
-      }
+      // Branch-free: row i is written in any case and kept when its test fails.
+      seti(pendingPtr, pending, i);
+      pending += <i32>!(u + margin < z);
     }
     rowDistances(X, d, pendingPtr, pending, centersPtr, labelsPtr, exactPtr);
     // In row order: rows failing the test with the exact distance get every distance; each row joins its cluster's sums.
