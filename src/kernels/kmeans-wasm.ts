@@ -20,6 +20,7 @@
 import type { Random } from '../random.js';
 import type { Matrix } from '../types.js';
 import { KMEANS_SIMD_BASE64 } from './kmeans-binary.generated.js';
+import { decodeBase64 } from './base64.js';
 
 /** The module's exports (see assembly/kmeans.ts). Pointers are byte offsets. */
 interface KMeansExports {
@@ -48,29 +49,6 @@ interface WasmApi {
 const MAX_BLOCK_BYTES = 2 ** 30 - 64;
 /** What the module's memory can hold in all (4 GiB), less room for the allocator and small areas. */
 const MAX_TOTAL_BYTES = 2 ** 32 - 2 ** 26;
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Decodes standard base64 (no whitespace); independent of atob and Buffer. */
-function decodeBase64(text: string): Uint8Array {
-  const lookup = new Uint8Array(128);
-  for (let i = 0; i < BASE64.length; i++) lookup[BASE64.charCodeAt(i)] = i;
-  let end = text.length;
-  while (end > 0 && text[end - 1] === '=') end--;
-  const out = new Uint8Array(Math.floor((end * 3) / 4));
-  let bits = 0;
-  let count = 0;
-  let o = 0;
-  for (let i = 0; i < end; i++) {
-    bits = (bits << 6) | lookup[text.charCodeAt(i)];
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out[o++] = (bits >> count) & 0xff;
-    }
-  }
-  return out;
-}
 
 /** undefined: not tried yet; null: unavailable here. */
 let instance: KMeansExports | null | undefined;

@@ -42,6 +42,7 @@ import {
   type SufficientStatistics,
 } from './kernel.js';
 import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
+import { decodeBase64 } from './base64.js';
 
 /** Rows per chunk of `eStep` and `evaluate`: the unit a thread pool would hand out (16 blocks). */
 export const CHUNK_ROWS = 16 * BLOCK_ROWS;
@@ -138,29 +139,6 @@ function webAssembly(): WasmApi {
     throw new MixemError('invalid-option', 'the WebAssembly kernel needs WebAssembly, which this runtime lacks; use the default (reference) kernel');
   }
   return api;
-}
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Decodes standard base64 (no whitespace); independent of atob and Buffer. */
-function decodeBase64(text: string): Uint8Array {
-  const lookup = new Uint8Array(128);
-  for (let i = 0; i < BASE64.length; i++) lookup[BASE64.charCodeAt(i)] = i;
-  let end = text.length;
-  while (end > 0 && text[end - 1] === '=') end--;
-  const out = new Uint8Array(Math.floor((end * 3) / 4));
-  let bits = 0;
-  let count = 0;
-  let o = 0;
-  for (let i = 0; i < end; i++) {
-    bits = (bits << 6) | lookup[text.charCodeAt(i)];
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out[o++] = (bits >> count) & 0xff;
-    }
-  }
-  return out;
 }
 
 /** A module: one precision, one build. */
