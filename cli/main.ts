@@ -301,30 +301,23 @@ const pools: { close(): Promise<void> }[] = [];
  * Every choice gives the same model within rounding (1e-10 relative).
  */
 async function chooseKernel(flags: { threads?: number; kernel: 'auto' | 'wasm' | 'typescript'; float32?: boolean }, rows: number): Promise<Kernel> {
-  if (flags.float32) {
-    // The float32 kernel runs on this thread (the worker pool is float64 only).
-    if (flags.kernel === 'typescript') throw new CliError('--float32 needs the WebAssembly kernel; drop --kernel typescript');
-    if (flags.threads !== undefined && flags.threads > 1) throw new CliError('--float32 runs on one thread; drop --threads');
-    try {
-      return createWasmKernelSync({ precision: 'float32' });
-    } catch (error) {
-      throw new CliError(`--float32: ${(error as Error).message}`, 1);
-    }
-  }
+  if (flags.float32 && flags.kernel === 'typescript') throw new CliError('--float32 needs the WebAssembly kernel; drop --kernel typescript');
+  const precision = flags.float32 ? 'float32' : 'float64';
   if (flags.kernel === 'typescript' && flags.threads === undefined) return referenceKernel;
   const inner = flags.kernel === 'typescript' ? 'reference' : 'wasm';
   let local: Kernel = referenceKernel;
   if (inner === 'wasm') {
     try {
-      local = createWasmKernelSync();
+      local = createWasmKernelSync({ precision });
     } catch (error) {
+      if (flags.float32) throw new CliError(`--float32: ${(error as Error).message}`, 1);
       if (flags.kernel === 'wasm') throw new CliError(`--kernel wasm: ${(error as Error).message}`, 1);
     }
   }
   // Worker threads pay off from a few chunks of rows on; below that one thread is faster.
   const threads = flags.threads ?? (rows >= 4 * CHUNK_ROWS ? availableParallelism() : 1);
   if (threads <= 1) return local;
-  const pool = await createParallelKernel({ threads, inner: local === referenceKernel ? 'reference' : 'wasm' });
+  const pool = await createParallelKernel({ threads, inner: local === referenceKernel ? 'reference' : 'wasm', precision });
   pools.push(pool);
   return pool;
 }

@@ -31,6 +31,11 @@ export interface ParallelKernelOptions {
   /** The kernel each worker runs: `"wasm"` (default when WebAssembly SIMD works) or `"reference"`. */
   inner?: 'wasm' | 'reference';
   /**
+   * The WebAssembly kernel's arithmetic (default `"float64"`); `"float32"` is
+   * the opt-in single-precision kernel (docs/float32.md), for `inner: "wasm"` only.
+   */
+  precision?: 'float64' | 'float32';
+  /**
    * Bytes of each worker's staging buffer (default 4 MiB): rows go to the
    * workers in rounds through these buffers, so loading needs about this much
    * memory per worker beyond the data and the workers' own copies.
@@ -42,6 +47,7 @@ export interface ParallelKernelOptions {
 export interface ParallelKernel extends Kernel {
   readonly threads: number;
   readonly inner: 'wasm' | 'reference';
+  readonly precision: 'float64' | 'float32';
   close(): Promise<void>;
 }
 
@@ -52,10 +58,10 @@ interface ParallelData extends LoadedData {
   mainThread: LoadedData | null;
 }
 
-async function mainThreadKernel(inner: 'wasm' | 'reference'): Promise<Kernel> {
+async function mainThreadKernel(inner: 'wasm' | 'reference', precision: 'float64' | 'float32' = 'float64'): Promise<Kernel> {
   if (inner === 'reference') return referenceKernel;
-  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(): Kernel };
-  return module.createWasmKernelSync();
+  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(o: { precision: string }): Kernel };
+  return module.createWasmKernelSync({ precision });
 }
 
 /** Whether the WebAssembly kernel can run here. */
@@ -83,8 +89,11 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
   const loadBytes = options.loadBytes ?? 4 * 1024 * 1024;
   if (!(loadBytes > 0)) throw new RangeError(`loadBytes must be positive; got ${loadBytes}`);
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer; got ${threads}`);
-  const inner = options.inner ?? ((await wasmAvailable()) ? 'wasm' : 'reference');
-  const local = await mainThreadKernel(inner);
+  const precision = options.precision ?? 'float64';
+  if (precision !== 'float64' && precision !== 'float32') throw new RangeError(`precision must be "float64" or "float32"; got ${String(precision)}`);
+  const inner = options.inner ?? (precision === 'float32' || (await wasmAvailable()) ? 'wasm' : 'reference');
+  if (precision === 'float32' && inner !== 'wasm') throw new RangeError('precision "float32" needs the WebAssembly inner kernel');
+  const local = await mainThreadKernel(inner, precision);
   // From dist/ the worker is plain JavaScript; from the TypeScript sources (tests), a bootstrap compiles it with tsx.
   const typescript = import.meta.url.endsWith('.ts');
   const entry = new URL(typescript ? 'parallel-worker.ts' : 'parallel-worker.js', import.meta.url);
@@ -93,7 +102,7 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
   for (let t = 0; t < threads; t++) {
     const channel = new MessageChannel();
     const worker = new Worker(script, {
-      workerData: { entry: entry.href, inner, port: channel.port2 },
+      workerData: { entry: entry.href, inner, precision, port: channel.port2 },
       transferList: [channel.port2],
     });
     worker.unref();
@@ -143,6 +152,7 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
   return {
     threads,
     inner,
+    precision,
 
     load(matrix: Matrix, weights: Float64Array | null): LoadedData {
       const chunks = Math.ceil(matrix.rows / CHUNK_ROWS);

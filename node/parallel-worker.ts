@@ -10,12 +10,12 @@ import { referenceKernel } from '../src/kernels/reference.js';
 import type { EStepMessage, LoadMessage, WorkerReply } from './parallel-protocol.js';
 import { resultLayout } from './parallel-protocol.js';
 
-const { inner, port } = workerData as { inner: 'wasm' | 'reference'; port: MessagePort };
+const { inner, precision, port } = workerData as { inner: 'wasm' | 'reference'; precision: 'float64' | 'float32'; port: MessagePort };
 
 async function innerKernel(): Promise<Kernel> {
   if (inner === 'reference') return referenceKernel;
-  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(): Kernel };
-  return module.createWasmKernelSync();
+  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(o: { precision: string }): Kernel };
+  return module.createWasmKernelSync({ precision });
 }
 
 let kernel: Kernel | null = null;

@@ -71,3 +71,26 @@ describe('the parallel kernel on small data and in rounds', () => {
     await expect(createParallelKernel({ threads: 1, loadBytes: 0 })).rejects.toThrow(/loadBytes/);
   });
 });
+
+describe('the parallel kernel in single precision', () => {
+  it('gives the single-threaded float32 kernel\'s bits on 1, 2 and 3 threads', async () => {
+    const options = { components: 3, covariance: 'full' as const, seed: 6, tolerance: 0, maxIterations: 6, sampleWeights: data.map((_, i) => 1 + (i % 2)) };
+    const single = JSON.stringify(fit(data, { ...options, kernel: createWasmKernelSync({ precision: 'float32' }) }));
+    for (const threads of [1, 2, 3]) {
+      const pool = await createParallelKernel({ threads, precision: 'float32' });
+      kernels.set(`f32-${threads}`, pool);
+      expect(pool.precision).toBe('float32');
+      expect(JSON.stringify(fit(data, { ...options, kernel: pool }))).toBe(single);
+    }
+    // And it is the float32 kernel: close to, but not the bits of, float64.
+    const double = fit(data, { ...options, kernel: await kernel(2, 'wasm') });
+    const float = JSON.parse(single);
+    expect(float.logLikelihood).not.toBe(double.logLikelihood);
+    expect(relativeError(float.logLikelihood, double.logLikelihood)).toBeLessThan(1e-5);
+  });
+
+  it('refuses float32 with the reference kernel inside, or an unknown precision', async () => {
+    await expect(createParallelKernel({ threads: 1, inner: 'reference', precision: 'float32' })).rejects.toThrow(/float32.*WebAssembly/);
+    await expect(createParallelKernel({ threads: 1, precision: 'half' as never })).rejects.toThrow(/precision/);
+  });
+});

@@ -367,8 +367,17 @@ describe('mixem fit --float32', () => {
     expect(Math.abs(b.logLikelihood - a.logLikelihood) / Math.abs(a.logLikelihood)).toBeLessThan(1e-6);
   });
 
-  it('refuses --float32 with --threads or the TypeScript kernel', () => {
-    expectCleanFailure(mixem(['fit', faithfulCsv, '-k', '2', '--float32', '--threads', '2']), 2, /--float32 runs on one thread/);
+  it('gives the same model on worker threads as on one thread', () => {
+    const args = ['fit', faithfulCsv, '-k', '2', '--seed', '1', '--tol', '0', '--max-iter', '15', '--quiet', '--force', '--float32'];
+    expect(mixem([...args, '--threads', '1', '-o', 'f32-1.json']).status).toBe(0);
+    expect(mixem([...args, '--threads', '2', '-o', 'f32-2.json']).status).toBe(0);
+    const one = JSON.parse(readFileSync(join(dir, 'f32-1.json'), 'utf8'));
+    const two = JSON.parse(readFileSync(join(dir, 'f32-2.json'), 'utf8'));
+    expect(two.logLikelihood).toBe(one.logLikelihood);
+    expect(two.means).toEqual(one.means);
+  });
+
+  it('refuses --float32 with the TypeScript kernel', () => {
     expectCleanFailure(mixem(['fit', faithfulCsv, '-k', '2', '--float32', '--kernel', 'typescript']), 2, /--float32 needs the WebAssembly kernel/);
   });
 });
