@@ -44,6 +44,14 @@ const ROOT = join(BENCH_DIR, '..');
 
 /** Per-iteration work above which a case runs at most 3 iterations (fixed mode). */
 const HEAVY_WORK = 2.5e8;
+/**
+ * Per-iteration work below which a case runs at least LIGHT_ITERATIONS
+ * iterations (fixed mode, every tool): a few hundred microseconds each, so
+ * that the steady state is not just the first iterations of a fresh process
+ * (JIT and WebAssembly tier-up for mixem, interpreter warm-up for the others).
+ */
+const LIGHT_WORK = 1e6;
+const LIGHT_ITERATIONS = 100;
 /** mclust's defaults run (hierarchical start + EM to tol 1e-5) is skipped above this many rows. */
 const MCLUST_DEFAULTS_MAX_ROWS = 2e5;
 /** Hard limit for one fixed-mode run, against hangs. */
@@ -277,6 +285,7 @@ const AS_FOUND: Variant = { name: 'env as found', env: {} };
 /** Iterations of the fixed runs of a case: fewer for heavy ones (see HEAVY_WORK). */
 export function iterationsFor(c: BenchCase, covariance: BenchCovariance, requested: number): number {
   const work = c.n * c.k * (covariance === 'full' ? c.d * c.d : c.d);
+  if (work < LIGHT_WORK) return Math.max(requested, LIGHT_ITERATIONS);
   return work > HEAVY_WORK ? Math.min(requested, 3) : requested;
 }
 
@@ -408,7 +417,7 @@ function renderMarkdown(result: Omit<BenchResult, 'markdown'>, peers: readonly P
   );
   out.push(`Environment as found: ${Object.entries(m.env).map(([k, x]) => `${k}=${x ?? '(unset)'}`).join(', ')}.`);
   out.push(
-    `Settings: ${String(result.settings.iterations)} iterations (3 for heavy cases), ${String(result.settings.repeats)} repeats ` +
+    `Settings: ${String(result.settings.iterations)} iterations (3 for heavy cases, ${LIGHT_ITERATIONS} for light ones), ${String(result.settings.repeats)} repeats ` +
       `(fewer when a case/covariance would pass ${String(result.settings.caseBudgetS)} s), defaults runs capped at ${String(result.settings.defaultsTimeoutS)} s; ` +
       `total wall time ${(result.wallSeconds / 60).toFixed(1)} min.`,
   );
