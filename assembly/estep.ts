@@ -12,19 +12,28 @@
  * - Each block of BLOCK_ROWS rows goes through three phases: (1) the joint
  *   log densities of every row and component, (2) per row the max-shifted
  *   log-sum-exp, the log-likelihood and the exponentials, (3) the statistics.
- *   The generic full-covariance path runs phases 1 and 3 component by
- *   component, so that F_m and the component's accumulators stay in the
- *   first-level cache for large d; the others go row pair by row pair.
+ *   The generic full-covariance and the diagonal paths run phases 1 and 3
+ *   component by component, so that F_m (or the component's means and
+ *   factors) and the component's accumulators stay in registers or the
+ *   first-level cache for large d; the others go row pair by row pair. The
+ *   diagonal path cuts a block into chunks of about 16 KiB of data.
  * - Densities are computed for two rows at once, one row per lane, so the
  *   triangular product y = F (x − μ), the squared norm, the max-shifted
  *   log-sum-exp and the exponentials need no horizontal operations. The factor
  *   entries are broadcast (`v128.load64_splat`) and serve both rows.
+ * - The diagonal path is vectorised over features (one vector: two features
+ *   of one row) in both phases: features go in tiles whose means, factors
+ *   (phase 1) or sums (phase 3) stay in registers while the loop runs over
+ *   the rows; each row's partial ‖y‖² (even and odd features in the two
+ *   lanes) waits in scratch between tiles (see densitiesDiag, accumulateDiag).
  * - Statistics (small-d and diagonal paths) are accumulated row by row, in
  *   row order, vectorised over features: each element of counts, first and
  *   second receives its rows' terms in the same order and with the same
- *   products as in the reference (ra = r·(x − μ)_a, then ra·(x − μ)_b). Two
- *   rows are applied per pass over the accumulators (a rank-2 update that
- *   still adds row i before row i+1). The generic full path instead forms the
+ *   products as in the reference (ra = r·(x − μ)_a, then ra·(x − μ)_b). The
+ *   small-d full paths apply two rows per pass over the accumulators (a
+ *   rank-2 update that still adds row i before row i+1); the diagonal path
+ *   lists a component's rows with r ≠ 0 and keeps a tile's sums in
+ *   registers over all of them. The generic full path instead forms the
  *   block's first and second moments as a register-tiled matrix product over
  *   its row pairs, with the same products, summing even and odd rows in the
  *   two lanes apart and adding the lanes at the end of the block (see
@@ -54,7 +63,8 @@
  *   row, 0) | counts[kp] | first[k×ld] | second (full: k blocks of d×ld whose
  *   lower triangle is valid, the rest is scratch; diag: k×ld).
  * - scratch (`configure`): see the globals below; the generic full path adds
- *   the packed factors and two tables of BLOCK_ROWS/2 row pairs × d4 vectors.
+ *   the packed factors and two tables of BLOCK_ROWS/2 row pairs × d4 vectors,
+ *   the diagonal path BLOCK_ROWS row sums, r values and row addresses.
  */
 
 /** Rows per summation block (src/kernels/kernel.ts BLOCK_ROWS). */
@@ -84,7 +94,6 @@ let statsFloats: i32 = 0; // f64 values after the header
 let firstOffset: usize = 0; // bytes from the start of the counts
 let secondOffset: usize = 0;
 // scratch
-let dvPtr: usize = 0; // d vectors: a row pair's x (diag), paired
 let lvBlockPtr: usize = 0; // (BLOCK_ROWS/2)·k vectors: logp, then exp(logp − max), of each row pair
 let scaleBlockPtr: usize = 0; // BLOCK_ROWS/2 vectors: w/Σ exp(logp − max) of each row pair
 let validBlockPtr: usize = 0; // BLOCK_ROWS/2 masks: which rows of each pair count (w ≠ 0)
@@ -97,6 +106,11 @@ let pairRowBytes: usize = 0; // bytes per row pair in the two tables below (d4 v
 let dTablePtr: usize = 0; // BLOCK_ROWS/2 rows: a row pair's x − μ_m, one vector per feature; columns ≥ d stay 0
 let uTablePtr: usize = 0; // BLOCK_ROWS/2 rows: r·(x − μ_m) of the same pairs; columns ≥ d stay 0
 let firstVecPtr: usize = 0; // d4 vectors: a component's Σ r·(x − μ) per feature, even and odd rows apart
+// scratch of the diagonal path (variant 6)
+let rowSumPtr: usize = 0; // BLOCK_ROWS vectors: each row's partial ‖y‖² (even and odd features)
+let rowListPtr: usize = 0; // BLOCK_ROWS addresses (u32): the rows of a component whose r is not 0
+let rListPtr: usize = 0; // BLOCK_ROWS values: their r
+let diagChunk: i32 = BLOCK_ROWS; // rows per chunk of a block (even): about 16 KiB of data, so that it stays in the first-level cache
 
 @inline function even(v: i32): i32 {
   return (v + 1) & ~1;
@@ -131,8 +145,9 @@ export function paramsLength(full: i32, k: i32, d: i32): i32 {
 /** Bytes of scratch that `configure` needs. */
 export function scratchBytes(full: i32, k: i32, d: i32): i32 {
   const pairs = BLOCK_ROWS >> 1;
-  const common = 16 * d + 16 * pairs * (k + 2) + 8 * statsFloatsFor(full != 0, k, d);
-  if (full == 0 || d <= 4) return common;
+  const common = 16 * pairs * (k + 2) + 8 * statsFloatsFor(full != 0, k, d);
+  if (full == 0) return common + BLOCK_ROWS * (16 + 8 + 4);
+  if (d <= 4) return common;
   const d4 = (d + 3) & ~3;
   return common + k * panelBytes(d4) + 2 * pairs * pairRowBytesFor(d4) + 16 * d4;
 }
@@ -170,8 +185,7 @@ export function configure(full: i32, k: i32, d: i32, params: usize, scratch: usi
   firstOffset = <usize>KP << 3;
   secondOffset = firstOffset + (<usize>(k * LD) << 3);
   const pairs = <usize>(BLOCK_ROWS >> 1);
-  dvPtr = scratch;
-  lvBlockPtr = dvPtr + (<usize>d << 4);
+  lvBlockPtr = scratch;
   scaleBlockPtr = lvBlockPtr + ((pairs * <usize>k) << 4);
   validBlockPtr = scaleBlockPtr + (pairs << 4);
   blockPtr = validBlockPtr + (pairs << 4);
@@ -186,6 +200,11 @@ export function configure(full: i32, k: i32, d: i32, params: usize, scratch: usi
     firstVecPtr = uTablePtr + pairs * pairRowBytes;
     memory.fill(dTablePtr, 0, (pairs * pairRowBytes) << 1);
     packPanels();
+  } else if (variant == 6) {
+    rowSumPtr = blockPtr + (<usize>statsFloats << 3);
+    rListPtr = rowSumPtr + (<usize>BLOCK_ROWS << 4);
+    rowListPtr = rListPtr + (<usize>BLOCK_ROWS << 3);
+    diagChunk = min(BLOCK_ROWS, max(16, (2048 / d) & ~1));
   }
 }
 
@@ -425,36 +444,158 @@ function densityFull4(xi: usize, xj: usize, lv: usize): void {
   }
 }
 
-/** Diagonal: y_c = f_c (x_c − μ_c), two sums for ‖y‖² (even and odd c). */
-function densityDiag(xi: usize, xj: usize, lv: usize): void {
+/**
+ * Diagonal, for a block of rows, component by component: ‖y‖² with
+ * y_c = f_c (x_c − μ_c), vectorised over features (one vector: features c and
+ * c + 1 of one row). Features go in tiles of 8 whose means and factors stay in
+ * registers while the loop runs over the block's rows; each row's two partial
+ * sums (even and odd features) wait in the row-sum scratch between tiles. The
+ * last, partial tile (0 to 7 features; an odd last feature is read with the
+ * lane beyond it zero) goes row pair by row pair and writes the densities.
+ */
+function densitiesDiag(x: usize, start: i32, end: i32): void {
+  const chunk = diagChunk;
+  const pairStride = <usize>K << 4;
+  let lv = lvBlockPtr;
+  for (let cs = start; cs < end; cs += chunk) {
+    densitiesDiagChunk(x, cs, min(cs + chunk, end), lv);
+    lv += <usize>(chunk >> 1) * pairStride;
+  }
+}
+
+/** densitiesDiag for rows [start, end), whose first pair's densities go to lvBase. */
+function densitiesDiagChunk(x: usize, start: i32, end: i32, lvBase: usize): void {
   const d = D;
   const k = K;
-  const xs = dvPtr;
-  const muStride = meanStride;
-  for (let c = 0; c < d; c++) v128.store(xs + (<usize>c << 4), pairOf(xi, xj, <usize>c << 3));
-  let mu = meanPtr;
-  let f = factorPtr;
-  let cst = cstPtr;
+  const rows = end - start;
+  const rowBytes = <usize>d << 3;
+  const x0 = x + <usize>start * rowBytes;
+  const acc = rowSumPtr;
+  const accEnd = acc + (<usize>rows << 4);
+  const tiles = d >> 3;
+  const tail = d & 7;
+  const o = <usize>tiles << 6; // bytes of features before the tail
+  const pairStride = <usize>k << 4;
   for (let m = 0; m < k; m++) {
-    let s0 = ZERO, s1 = ZERO;
-    let c = 0;
-    for (; c + 1 < d; c += 2) {
-      const o = <usize>c << 3;
-      const y0 = f64x2.mul(sp(f + o), f64x2.sub(v128.load(xs + (o << 1)), sp(mu + o)));
-      const y1 = f64x2.mul(v128.load64_splat(f + o, 8), f64x2.sub(v128.load(xs + (o << 1), 16), v128.load64_splat(mu + o, 8)));
-      s0 = madd(y0, y0, s0);
-      s1 = madd(y1, y1, s1);
+    const mu = meanPtr + <usize>m * meanStride;
+    const f = factorPtr + <usize>m * meanStride;
+    for (let t = 0; t < tiles; t++) {
+      const ot = <usize>t << 6;
+      const m0 = v128.load(mu + ot);
+      const m1 = v128.load(mu + ot, 16);
+      const m2 = v128.load(mu + ot, 32);
+      const m3 = v128.load(mu + ot, 48);
+      const f0 = v128.load(f + ot);
+      const f1 = v128.load(f + ot, 16);
+      const f2 = v128.load(f + ot, 32);
+      const f3 = v128.load(f + ot, 48);
+      let xp = x0 + ot;
+      if (t == 0) {
+        for (let a = acc; a < accEnd; a += 16) {
+          const y0 = f64x2.mul(f0, f64x2.sub(v128.load(xp), m0));
+          const y1 = f64x2.mul(f1, f64x2.sub(v128.load(xp, 16), m1));
+          const y2 = f64x2.mul(f2, f64x2.sub(v128.load(xp, 32), m2));
+          const y3 = f64x2.mul(f3, f64x2.sub(v128.load(xp, 48), m3));
+          v128.store(a, madd(y3, y3, madd(y2, y2, madd(y1, y1, f64x2.mul(y0, y0)))));
+          xp += rowBytes;
+        }
+      } else {
+        for (let a = acc; a < accEnd; a += 16) {
+          const y0 = f64x2.mul(f0, f64x2.sub(v128.load(xp), m0));
+          const y1 = f64x2.mul(f1, f64x2.sub(v128.load(xp, 16), m1));
+          const y2 = f64x2.mul(f2, f64x2.sub(v128.load(xp, 32), m2));
+          const y3 = f64x2.mul(f3, f64x2.sub(v128.load(xp, 48), m3));
+          v128.store(a, madd(y3, y3, madd(y2, y2, madd(y1, y1, madd(y0, y0, v128.load(a))))));
+          xp += rowBytes;
+        }
+      }
     }
-    if (c < d) {
-      const o = <usize>c << 3;
-      const y0 = f64x2.mul(sp(f + o), f64x2.sub(v128.load(xs + (o << 1)), sp(mu + o)));
-      s0 = madd(y0, y0, s0);
+    const cst = cstPtr + (<usize>m << 3);
+    const lv = lvBase + (<usize>m << 4);
+    const xt = x0 + o;
+    const mt = mu + o;
+    const ft = f + o;
+    if (tiles == 0) {
+      switch (tail) {
+        case 1: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 0, true, false); break;
+        case 2: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 1, false, false); break;
+        case 3: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 1, true, false); break;
+        case 4: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 2, false, false); break;
+        case 5: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 2, true, false); break;
+        case 6: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 3, false, false); break;
+        default: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 3, true, false);
+      }
+    } else {
+      switch (tail) {
+        case 0: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 0, false, true); break;
+        case 1: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 0, true, true); break;
+        case 2: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 1, false, true); break;
+        case 3: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 1, true, true); break;
+        case 4: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 2, false, true); break;
+        case 5: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 2, true, true); break;
+        case 6: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 3, false, true); break;
+        default: densityDiagTail(xt, rowBytes, rows, mt, ft, acc, cst, lv, pairStride, 3, true, true);
+      }
     }
-    v128.store(lv, logp(cst, f64x2.add(s0, s1)));
-    mu += muStride;
-    f += muStride;
-    cst += 8;
-    lv += 16;
+  }
+}
+
+/**
+ * The last features of densitiesDiag (nv vectors, then one more feature when
+ * `odd`) for one component, row pair by row pair, added to the row sums when
+ * `fromSums`; then each row's two lanes are added and log π + log N goes to
+ * lv (one vector per pair, pairStride apart). Inlined with constant nv, odd
+ * and fromSums. A missing row j of the last pair repeats row i.
+ */
+@inline function densityDiagTail(
+  xt: usize, rowBytes: usize, rows: i32, mt: usize, ft: usize, acc: usize,
+  cst: usize, lv: usize, pairStride: usize, nv: i32, odd: bool, fromSums: bool,
+): void {
+  const m0 = nv > 0 ? v128.load(mt) : ZERO;
+  const m1 = nv > 1 ? v128.load(mt, 16) : ZERO;
+  const m2 = nv > 2 ? v128.load(mt, 32) : ZERO;
+  const f0 = nv > 0 ? v128.load(ft) : ZERO;
+  const f1 = nv > 1 ? v128.load(ft, 16) : ZERO;
+  const f2 = nv > 2 ? v128.load(ft, 32) : ZERO;
+  const ob = <usize>nv << 4;
+  const mo = odd ? v128.load64_zero(mt + ob) : ZERO;
+  const fo = odd ? v128.load64_zero(ft + ob) : ZERO;
+  let a = acc;
+  let out = lv;
+  for (let i = 0; i < rows; i += 2) {
+    const xi = xt + <usize>i * rowBytes;
+    const two = i + 1 < rows;
+    const xj = two ? xi + rowBytes : xi;
+    let si = fromSums ? v128.load(a) : ZERO;
+    let sj = fromSums ? v128.load(two ? a + 16 : a) : ZERO;
+    if (nv > 0) {
+      const yi = f64x2.mul(f0, f64x2.sub(v128.load(xi), m0));
+      const yj = f64x2.mul(f0, f64x2.sub(v128.load(xj), m0));
+      si = fromSums ? madd(yi, yi, si) : f64x2.mul(yi, yi);
+      sj = fromSums ? madd(yj, yj, sj) : f64x2.mul(yj, yj);
+    }
+    if (nv > 1) {
+      const yi = f64x2.mul(f1, f64x2.sub(v128.load(xi, 16), m1));
+      const yj = f64x2.mul(f1, f64x2.sub(v128.load(xj, 16), m1));
+      si = madd(yi, yi, si);
+      sj = madd(yj, yj, sj);
+    }
+    if (nv > 2) {
+      const yi = f64x2.mul(f2, f64x2.sub(v128.load(xi, 32), m2));
+      const yj = f64x2.mul(f2, f64x2.sub(v128.load(xj, 32), m2));
+      si = madd(yi, yi, si);
+      sj = madd(yj, yj, sj);
+    }
+    if (odd) {
+      const yi = f64x2.mul(fo, f64x2.sub(v128.load64_zero(xi + ob), mo));
+      const yj = f64x2.mul(fo, f64x2.sub(v128.load64_zero(xj + ob), mo));
+      si = nv > 0 || fromSums ? madd(yi, yi, si) : f64x2.mul(yi, yi);
+      sj = nv > 0 || fromSums ? madd(yj, yj, sj) : f64x2.mul(yj, yj);
+    }
+    const sq = f64x2.add(f64x2.shuffle(si, sj, 0, 2), f64x2.shuffle(si, sj, 1, 3));
+    v128.store(out, logp(cst, sq));
+    a += 32;
+    out += pairStride;
   }
 }
 
@@ -624,6 +765,10 @@ function densities(x: usize, start: i32, end: i32): void {
     densitiesFullGeneric(x, start, end);
     return;
   }
+  if (v == 6) {
+    densitiesDiag(x, start, end);
+    return;
+  }
   const rowBytes = <usize>D << 3;
   const pairStride = <usize>K << 4;
   let lv = lvBlockPtr;
@@ -640,11 +785,8 @@ function densities(x: usize, start: i32, end: i32): void {
       case 3:
         densityFull3(xi, xj, lv);
         break;
-      case 4:
-        densityFull4(xi, xj, lv);
-        break;
       default:
-        densityDiag(xi, xj, lv);
+        densityFull4(xi, xj, lv);
     }
     lv += pairStride;
   }
@@ -776,35 +918,135 @@ function accumulateFullLd4(xi: usize, xj: usize, ev: usize, scale: v128, valid: 
   }
 }
 
-/** Diagonal: first and second moments, two features per vector. */
-function accumulateDiag(xi: usize, xj: usize, ev: usize, scale: v128, valid: v128): void {
-  const ld = LD;
+/**
+ * Diagonal, for a block of rows, component by component. The rows whose r is
+ * not zero are listed first, in order (their addresses and r), and the count
+ * is summed as in the reference. Then the features go in tiles of 4 vectors
+ * (8 features, one row per vector as in the data): the tile's means and its
+ * first and second sums stay in registers while the loop runs over the listed
+ * rows, and the sums are stored once per block. Each element receives its
+ * rows' terms in row order, ra = r·(x − μ)_a and ra·(x − μ)_a, as in the
+ * reference. An odd d's last vector reads one value past the row (the next
+ * row's first, or the zeros after the data) into the padding of first and
+ * second.
+ */
+function accumulateDiag(x: usize, start: i32, end: i32): void {
+  const chunk = diagChunk;
+  const pairStride = <usize>K << 4;
+  let pair: usize = 0;
+  for (let cs = start; cs < end; cs += chunk) {
+    accumulateDiagChunk(x, cs, min(cs + chunk, end), pair);
+    pair += <usize>(chunk >> 1);
+  }
+}
+
+/** accumulateDiag for rows [start, end), whose first pair is pair number `pair0` of the block. */
+function accumulateDiagChunk(x: usize, start: i32, end: i32, pair0: usize): void {
   const k = K;
-  const counts = blockPtr;
-  const first = blockPtr + firstOffset;
-  const second = blockPtr + secondOffset;
-  const means = meanPtr;
-  const muStride = meanStride;
+  const nvec = LD >> 1;
+  const rowBytes = <usize>D << 3;
+  const pairStride = <usize>k << 4;
+  const scales = scaleBlockPtr;
+  const valids = validBlockPtr;
+  const rowList = rowListPtr;
+  const rList = rListPtr;
   for (let m = 0; m < k; m++) {
-    const r = responsibility(ev + (<usize>m << 4), scale, valid);
-    if (!v128.any_true(r)) continue;
-    addCount(counts + (<usize>m << 3), r);
-    const ri = lane0(r);
-    const rj = lane1(r);
-    const off = <usize>m * muStride;
-    const mp = means + off;
-    const fp = first + off;
-    const s = second + off;
-    for (let b = 0; b < ld; b += 2) {
-      const o = <usize>b << 3;
-      const mu = v128.load(mp + o);
-      const di = f64x2.sub(v128.load(xi + o), mu);
-      const dj = f64x2.sub(v128.load(xj + o), mu);
-      const rdi = f64x2.mul(ri, di);
-      const rdj = f64x2.mul(rj, dj);
-      v128.store(fp + o, f64x2.add(f64x2.add(v128.load(fp + o), rdi), rdj));
-      v128.store(s + o, madd(rdj, dj, madd(rdi, di, v128.load(s + o))));
+    const cp = blockPtr + (<usize>m << 3);
+    let count = load<f64>(cp);
+    let ev = lvBlockPtr + pair0 * pairStride + (<usize>m << 4);
+    let pair: usize = pair0 << 4;
+    let n: usize = 0;
+    for (let i = start; i < end; i += 2) {
+      const r = responsibility(ev, v128.load(scales + pair), v128.load(valids + pair));
+      ev += pairStride;
+      pair += 16;
+      const ri = f64x2.extract_lane(r, 0);
+      const rj = f64x2.extract_lane(r, 1);
+      count = count + ri + rj;
+      const xi = x + <usize>i * rowBytes;
+      store<usize>(rowList + (n << 2), xi);
+      store<f64>(rList + (n << 3), ri);
+      n += <usize>(ri != 0);
+      store<usize>(rowList + (n << 2), xi + rowBytes);
+      store<f64>(rList + (n << 3), rj);
+      n += <usize>(rj != 0);
     }
+    store<f64>(cp, count);
+    if (n == 0) continue;
+    const listEnd = n << 2;
+    const off = <usize>m * meanStride;
+    const mp = meanPtr + off;
+    const fp = blockPtr + firstOffset + off;
+    const sp2 = blockPtr + secondOffset + off;
+    let v = 0;
+    for (; v + 3 <= nvec; v += 3) diagMomentTile(<usize>v << 4, mp, fp, sp2, rowList, rList, listEnd, 3);
+    const left = nvec - v;
+    if (left == 2) diagMomentTile(<usize>v << 4, mp, fp, sp2, rowList, rList, listEnd, 2);
+    if (left == 1) diagMomentTile(<usize>v << 4, mp, fp, sp2, rowList, rList, listEnd, 1);
+  }
+}
+
+/**
+ * Vectors [o, o + 16·nv) (bytes) of one component's first and second sums
+ * over the listed rows (list entries [0, listEnd) bytes of addresses).
+ * Inlined with constant nv.
+ */
+@inline function diagMomentTile(
+  o: usize, mp: usize, fp: usize, spp: usize, rowList: usize, rList: usize, listEnd: usize, nv: i32,
+): void {
+  const m0 = v128.load(mp + o);
+  const m1 = nv > 1 ? v128.load(mp + o, 16) : ZERO;
+  const m2 = nv > 2 ? v128.load(mp + o, 32) : ZERO;
+  const m3 = nv > 3 ? v128.load(mp + o, 48) : ZERO;
+  let a0 = v128.load(fp + o);
+  let a1 = nv > 1 ? v128.load(fp + o, 16) : ZERO;
+  let a2 = nv > 2 ? v128.load(fp + o, 32) : ZERO;
+  let a3 = nv > 3 ? v128.load(fp + o, 48) : ZERO;
+  let b0 = v128.load(spp + o);
+  let b1 = nv > 1 ? v128.load(spp + o, 16) : ZERO;
+  let b2 = nv > 2 ? v128.load(spp + o, 32) : ZERO;
+  let b3 = nv > 3 ? v128.load(spp + o, 48) : ZERO;
+  let rp = rList;
+  for (let l: usize = 0; l < listEnd; l += 4) {
+    const xr = load<usize>(rowList + l) + o;
+    const r = v128.load64_splat(rp);
+    rp += 8;
+    const d0 = f64x2.sub(v128.load(xr), m0);
+    const u0 = f64x2.mul(r, d0);
+    a0 = f64x2.add(a0, u0);
+    b0 = madd(u0, d0, b0);
+    if (nv > 1) {
+      const d1 = f64x2.sub(v128.load(xr, 16), m1);
+      const u1 = f64x2.mul(r, d1);
+      a1 = f64x2.add(a1, u1);
+      b1 = madd(u1, d1, b1);
+    }
+    if (nv > 2) {
+      const d2 = f64x2.sub(v128.load(xr, 32), m2);
+      const u2 = f64x2.mul(r, d2);
+      a2 = f64x2.add(a2, u2);
+      b2 = madd(u2, d2, b2);
+    }
+    if (nv > 3) {
+      const d3 = f64x2.sub(v128.load(xr, 48), m3);
+      const u3 = f64x2.mul(r, d3);
+      a3 = f64x2.add(a3, u3);
+      b3 = madd(u3, d3, b3);
+    }
+  }
+  v128.store(fp + o, a0);
+  v128.store(spp + o, b0);
+  if (nv > 1) {
+    v128.store(fp + o, a1, 16);
+    v128.store(spp + o, b1, 16);
+  }
+  if (nv > 2) {
+    v128.store(fp + o, a2, 32);
+    v128.store(spp + o, b2, 32);
+  }
+  if (nv > 3) {
+    v128.store(fp + o, a3, 48);
+    v128.store(spp + o, b3, 48);
   }
 }
 
@@ -1032,6 +1274,10 @@ function accumulate(x: usize, start: i32, end: i32): void {
     accumulateFullGeneric(x, start, end);
     return;
   }
+  if (v == 6) {
+    accumulateDiag(x, start, end);
+    return;
+  }
   const rowBytes = <usize>D << 3;
   const pairStride = <usize>K << 4;
   let ev = lvBlockPtr;
@@ -1047,12 +1293,8 @@ function accumulate(x: usize, start: i32, end: i32): void {
         case 2:
           accumulateFullLd2(xi, xj, ev, scale, valid);
           break;
-        case 3:
-        case 4:
-          accumulateFullLd4(xi, xj, ev, scale, valid);
-          break;
         default:
-          accumulateDiag(xi, xj, ev, scale, valid);
+          accumulateFullLd4(xi, xj, ev, scale, valid);
       }
     }
     ev += pairStride;

@@ -29,6 +29,7 @@ const CASES: { covariance: CovarianceType; d: number }[] = [
   { covariance: 'full', d: 8 },
   { covariance: 'full', d: 10 },
   { covariance: 'full', d: 50 },
+  { covariance: 'diag', d: 2 },
   { covariance: 'diag', d: 10 },
   { covariance: 'diag', d: 50 },
 ];

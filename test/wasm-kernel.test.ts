@@ -174,6 +174,51 @@ describe('the WebAssembly kernel', () => {
       }
     }
 
+    // The diagonal path: densities in tiles of 8 features, then a tail of 0…7
+    // (d = 1…7 tail only; 11, 12, 14 with tiles before the tail); moments in
+    // tiles of 3 vectors then 2 or 1; blocks cut in chunks of about 2048/d rows
+    // (at least 16: d = 130), so odd n ends in a partial chunk.
+    for (const d of [1, 3, 4, 11, 12, 14, 130]) {
+      it(`for diag covariance with d=${d}, k=3, odd n and zero weights`, () => {
+        const rng = new Random(2000 + d);
+        const k = 3;
+        const n = BLOCK_ROWS + 2 * (d + k) + 1;
+        const packed = pack(randomParameters('diag', k, d, rng, Math.sqrt(d))).packed!;
+        const matrix = randomMatrix(n, d, rng);
+        const weights = Float64Array.from({ length: n }, (_, i) => (i % 5 === 2 || i === 10 || i === 11 || i === n - 1 ? 0 : 0.5 + (i % 3)));
+        const { expected, actual, expectedTotal, actualTotal } = eStepBoth(matrix, weights, packed, 'diag', k, d);
+        expectClose([actualTotal], [expectedTotal]);
+        expectSameStatistics(actual, expected);
+        const want = new Float64Array(n);
+        const got = new Float64Array(n);
+        referenceKernel.evaluate(referenceKernel.load(matrix, null), packed, { logDensity: want });
+        kernel.evaluate(kernel.load(matrix, null), packed, { logDensity: got });
+        expectClose(got, want);
+      });
+    }
+
+    it('for diag covariance when components get no responsibility for some rows and whole blocks', () => {
+      const rng = new Random(37);
+      const k = 3;
+      for (const d of [2, 9, 50]) {
+        const parameters = randomParameters('diag', k, d, rng, Math.sqrt(d));
+        for (let m = 0; m < k; m++) for (let j = 0; j < d; j++) parameters.means[m * d + j] = 1000 * m;
+        const packed = pack(parameters).packed!;
+        // Block 0 alternates between components 0 and 2 row by row (lists with gaps,
+        // pairs split between components), block 1 is all component 0, block 2
+        // (partial, odd) all component 2.
+        const n = 2 * BLOCK_ROWS + 51;
+        const matrix = randomMatrix(n, d, rng);
+        for (let i = 0; i < n; i++) {
+          const far = i >= 2 * BLOCK_ROWS || (i < BLOCK_ROWS && i % 3 === 1);
+          if (far) for (let j = 0; j < d; j++) matrix.data[i * d + j] += 2000;
+        }
+        const { expected, actual } = eStepBoth(matrix, null, packed, 'diag', k, d);
+        expect(expected.counts[1]).toBe(0);
+        expectSameStatistics(actual, expected);
+      }
+    });
+
     it('when components get no responsibility in whole blocks (well separated clusters)', () => {
       const rng = new Random(31);
       const k = 3;
