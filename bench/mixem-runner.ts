@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fit, referenceKernel, type Kernel } from '../src/index.js';
+import { CHUNK_ROWS, fit, referenceKernel, type Kernel } from '../src/index.js';
 import { memoryMiB, readData, type BenchCovariance, type DataHeader, type RunRecord, type StartFile } from './common.js';
 
 interface ChosenKernel {
@@ -21,14 +21,15 @@ interface ChosenKernel {
 }
 
 /**
- * `auto`: the WebAssembly kernel when src/kernels/wasm.ts exists and loads,
- * else the reference kernel; `wasm` or `parallel` (node/parallel-kernel.ts,
+ * `auto`: what the command picks: the worker pool from 4 chunks of rows on
+ * (node/parallel-kernel.ts), else the WebAssembly kernel when it loads, else
+ * the reference kernel; `wasm` or `parallel` (node/parallel-kernel.ts,
  * one worker per core) fail when unavailable; `reference` is the plain
  * TypeScript kernel.
  */
-async function chooseKernel(wanted: string): Promise<ChosenKernel> {
+async function chooseKernel(wanted: string, rows: number): Promise<ChosenKernel> {
   if (wanted === 'reference') return { kernel: referenceKernel, name: 'reference', threads: 1 };
-  if (wanted === 'parallel') {
+  if (wanted === 'parallel' || (wanted === 'auto' && rows >= 4 * CHUNK_ROWS && availableParallelism() > 1)) {
     const path = '../node/parallel-kernel.js';
     const module = (await import(path)) as {
       createParallelKernel: (o: { threads?: number }) => Promise<Kernel & { threads: number; inner: string; close(): Promise<void> }>;
@@ -64,10 +65,10 @@ async function main(argv: string[]): Promise<void> {
   const covariance = covarianceArg as BenchCovariance;
   const mode = modeArg as 'fixed' | 'defaults';
   const iterations = Number(iterationsArg);
-  const { kernel, name, note, threads, close } = await chooseKernel(wanted);
+  const header = JSON.parse(readFileSync(headerPath, 'utf8')) as DataHeader;
+  const { kernel, name, note, threads, close } = await chooseKernel(wanted, header.n);
   const baseline = memoryMiB().rss;
 
-  const header = JSON.parse(readFileSync(headerPath, 'utf8')) as DataHeader;
   const start = JSON.parse(readFileSync(startPath, 'utf8')) as StartFile;
   const data = readData(header, dataPath);
   const k = header.k;

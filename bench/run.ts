@@ -633,7 +633,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
       for (const t of tools) {
         const info = t.info ?? {};
-        if (t.tool === 'mixem') versions.mixemKernel = info.kernel;
+        if (t.tool === 'mixem' && typeof info.kernel === 'string') {
+          const seen = new Set(String(versions.mixemKernel ?? '').split(' / ').filter((x) => x !== ''));
+          seen.add(info.kernel);
+          versions.mixemKernel = [...seen].join(' / ');
+        }
         if (t.tool === 'sklearn') {
           Object.assign(versions, { python: info.python, sklearn: info.sklearn, numpy: info.numpy });
           const blas = (info.blas as { internal_api?: string; version?: string }[] | undefined)?.find((b) => b.internal_api === 'openblas');
@@ -660,7 +664,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   const kernelNote = rows[0]?.tools[0]?.info?.kernelNote;
   notes.push(
-    `mixem ran with the ${String(versions.mixemKernel ?? '?')} kernel${kernelNote ? ` (${String(kernelNote)})` : ''}, ${String(versions.mixemKernel) === 'parallel' ? 'on worker threads over all cores' : 'single-threaded'}; scikit-learn uses OpenBLAS threads, Armadillo OpenMP threads (all cores); mclust is single-threaded Fortran.`,
+    `mixem ran with the ${String(versions.mixemKernel ?? '?')} kernel${kernelNote ? ` (${String(kernelNote)})` : ''} (parallel: worker threads over all cores; wasm: one thread; with --kernel auto, as the command picks: parallel from 16 384 rows on); scikit-learn uses OpenBLAS threads, Armadillo OpenMP threads (all cores); mclust is single-threaded Fortran.`,
     'Per-iteration time is the steady state: the time of iterations 2..T over T − 1 (mixem and scikit-learn: per-iteration time stamps; Armadillo: learn() for 1 then T − 1 iterations; mclust: estep(), then me() for 1 then T − 1 iterations).',
     'Iterations: mixem and mclust evaluate the start, then do T M-step + E-step iterations; scikit-learn does T E+M iterations and a final E-step; Armadillo does T fused E+M passes and stops early only if the mean log-likelihood changes by at most machine epsilon (so T is not strictly guaranteed).',
     'Regularization: mixem and scikit-learn add 1e-6 to covariance diagonals; Armadillo floors variances at 1e-6 (fixed) or 1e-10 (defaults); mclust adds none. This explains log-likelihood differences of order 1e-7 in the fixed runs.',
