@@ -206,14 +206,7 @@ function rowDistances(x: usize, d: i32, which: usize, count: i32, base: usize, l
  */
 export function ppStart(x: usize, w: usize, n: i32, d: i32, first: i32, closest: usize, score: usize): f64 {
   rowDistances(x, d, 0, n, at(x, first * d), 0, closest);
-  let potential: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const ci = get(closest, i);
-    const s = w == 0 ? ci : get(w, i) * ci;
-    set(score, i, s);
-    potential += s;
-  }
-  return potential;
+  return ppRescore(w, n, closest, score, 0);
 }
 
 /**
