@@ -89,7 +89,8 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
   const weights = resolveSampleWeights(opts.sampleWeights, matrix.rows);
   const k = opts.components;
   let missingValues = 0;
-  for (const v of matrix.data) if (v !== v) missingValues++;
+  const values = matrix.data;
+  for (let q = 0; q < values.length; q++) if (values[q] !== values[q]) missingValues++;
   if (missingValues > 0) checkColumnsObserved(matrix);
   const labels = resolveLabels(opts.labels, matrix.rows, k);
   let labelledRows = 0;
@@ -112,7 +113,7 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
   }
   const start: ParsedStart = opts.start === undefined ? {} : parseStart(opts.start, k, matrix.cols, opts.covariance);
   // Complete unlabelled rows go to the kernel; the others to the side pass (./side-rows.ts).
-  const split = splitRows(matrix, weights, labels);
+  const split = splitRows(matrix, weights, labels, missingValues > 0);
   // Starts and re-seeds work on the data with missing values filled by column means.
   const seedRows = missingValues > 0 ? meanImputed(matrix, weights) : matrix;
   const globalCovariance = dataCovariance(seedRows, weights, opts.regularization);

@@ -46,13 +46,14 @@ export interface RowSplit {
  * Sends complete unlabelled rows to the kernel and the others to the side pass.
  * With no missing value and no label, the kernel gets the data untouched.
  */
-export function splitRows(matrix: Matrix, weights: Float64Array | null, labels: Int32Array | null): RowSplit {
+export function splitRows(matrix: Matrix, weights: Float64Array | null, labels: Int32Array | null, anyMissing = true): RowSplit {
   const { rows: n, cols: d, data: x } = matrix;
+  if (!anyMissing && labels === null) return { kernelMatrix: matrix, kernelWeights: weights, kernelRows: null, side: null };
   const isSide = (i: number) => (labels !== null && labels[i] >= 0) || rowHasMissing(matrix, i);
   // Counted first, so that complete unlabelled data (the usual case) allocates nothing.
   let sideCount = 0;
   for (let i = 0; i < n; i++) if (isSide(i)) sideCount++;
-  if (sideCount === 0) return { kernelMatrix: matrix, kernelWeights: weights, kernelRows: null, side: null };
+  if (sideCount === 0) return splitRows(matrix, weights, null, false);
   const kernelRows = new Int32Array(n - sideCount);
   const sideRows: number[] = [];
   for (let i = 0, q = 0; i < n; i++) {
