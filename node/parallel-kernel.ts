@@ -23,7 +23,6 @@ export const CHUNK_ROWS = 4096;
 /** Data of at most this many chunks stays on the main thread (the messages would cost more than they save). */
 export const LOCAL_CHUNKS = 1;
 
-
 /** Options of {@link createParallelKernel}. */
 export interface ParallelKernelOptions {
   /** Worker threads (default: the machine's available parallelism). */
