@@ -10,7 +10,7 @@
  * Symbols: n rows, d features, k clusters, i a row, j a feature, c a cluster.
  */
 import { MixemError, show } from './errors.js';
-import { kmeansPlusPlusWasm, lloydWasm } from './kernels/kmeans-wasm.js';
+import { kmeansPlusPlusWasm, lloydWasm, lowestTrial } from './kernels/kmeans-wasm.js';
 import { toMatrix } from './matrix.js';
 import { resolveSampleWeights } from './options.js';
 import { Random } from './random.js';
@@ -232,14 +232,7 @@ export function kmeansPlusPlusTs(matrix: Matrix, weights: Float64Array | null, k
       const w = weights === null ? 1 : weights[i];
       for (let t = 0; t < trials; t++) potentials[t] += w * Math.min(ci, dist[t]);
     }
-    let bestPotential = Infinity;
-    let best = -1;
-    for (let t = 0; t < trials; t++) {
-      if (potentials[t] < bestPotential) {
-        bestPotential = potentials[t];
-        best = t;
-      }
-    }
+    const best = lowestTrial(potentials, trials);
     potential = 0;
     if (best >= 0) {
       chosenOnce = true;

@@ -155,6 +155,23 @@ function withArena<T>(bytes: number, largest: number, body: (wasm: KMeansExports
   }
 }
 
+/**
+ * The k-means++ candidate to keep: the index of the lowest potential below
+ * Infinity, the first among ties; −1 when none is (overflowing data).
+ * Shared by both paths, which must choose alike.
+ */
+export function lowestTrial(potentials: ArrayLike<number>, trials: number): number {
+  let bestPotential = Infinity;
+  let best = -1;
+  for (let t = 0; t < trials; t++) {
+    if (potentials[t] < bestPotential) {
+      bestPotential = potentials[t];
+      best = t;
+    }
+  }
+  return best;
+}
+
 /** src/kmeans.ts `kmeansPlusPlus`, in the module; null when it cannot run. */
 export function kmeansPlusPlusWasm(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array | null {
   const { rows: n, cols: d, data: x } = matrix;
@@ -184,15 +201,7 @@ export function kmeansPlusPlusWasm(matrix: Matrix, weights: Float64Array | null,
       for (let t = 0; t < trials; t++) rows[t] = draw(potential);
       arena.i32(rowsPtr, trials).set(rows);
       wasm.ppTrials(xp, wp, n, d, rowsPtr, trials, closest, potentialsPtr, work);
-      const potentials = arena.f64(potentialsPtr, trials);
-      let bestPotential = Infinity;
-      let best = -1;
-      for (let t = 0; t < trials; t++) {
-        if (potentials[t] < bestPotential) {
-          bestPotential = potentials[t];
-          best = t;
-        }
-      }
+      const best = lowestTrial(arena.f64(potentialsPtr, trials), trials);
       if (best >= 0) {
         chosenOnce = true;
         const row = rows[best];
