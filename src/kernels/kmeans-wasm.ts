@@ -17,6 +17,7 @@
  * more data than its 4 GiB memory holds); the caller then takes its
  * TypeScript path.
  */
+import type { LloydResult } from '../kmeans.js';
 import type { Random } from '../random.js';
 import type { Matrix } from '../types.js';
 import { KMEANS_SIMD_BASE64 } from './kmeans-binary.generated.js';
@@ -218,15 +219,6 @@ export function kmeansPlusPlusWasm(matrix: Matrix, weights: Float64Array | null,
   });
 }
 
-/** What {@link lloydWasm} gives: src/kmeans.ts `lloyd`'s result. */
-export interface LloydWasmResult {
-  centers: Float64Array;
-  labels: Int32Array;
-  inertia: number;
-  iterations: number;
-  converged: boolean;
-}
-
 /** src/kmeans.ts `lloyd`, in the module (centers updated in place); null when it cannot run. */
 export function lloydWasm(
   matrix: Matrix,
@@ -235,7 +227,7 @@ export function lloydWasm(
   k: number,
   maxIterations: number,
   tolerance: number,
-): LloydWasmResult | null {
+): LloydResult | null {
   const { rows: n, cols: d, data: x } = matrix;
   const kp = k + (k & 1);
   const bytes = 8 * (n * d + 6 * n + 4 * k * d + d * kp + 6 * k + 2 * d) + 4 * 2 * n;
