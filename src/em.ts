@@ -42,8 +42,8 @@ export interface RunContext {
   readonly maxIterations: number;
   readonly restart: number;
   readonly restarts: number;
-  /** The data's covariance (d×d, regularized): the shape a re-seeded component starts with. */
-  readonly globalCovariance: Float64Array;
+  /** The data's covariance (d×d, regularized), computed on first call: the shape a re-seeded component starts with. */
+  readonly globalCovariance: () => Float64Array;
   readonly rng: Random;
   /** `"squarem"` makes each iteration one SQUAREM cycle (three EM evaluations). */
   readonly acceleration: 'none' | 'squarem';
@@ -276,7 +276,7 @@ function settle(
     const row = !usedWorst && stats !== null && stats.worstRow >= 0 ? stats.worstRow : ctx.rng.integer(n);
     usedWorst = true;
     params.means.set(x.subarray(row * d, (row + 1) * d), m * d);
-    model.assign(params.covariances, m, k, d, ctx.globalCovariance);
+    model.assign(params.covariances, m, k, d, ctx.globalCovariance());
     params.weights[m] = Math.max(params.weights[m], 1 / k);
     recoveries.push({ restart: ctx.restart, iteration, component: m, reason, softCount, row });
   }

@@ -4,7 +4,7 @@
 import './timers.js';
 import { expectationMaximization, type RunContext, type RunResult } from './em.js';
 import { MixemError } from './errors.js';
-import { dataCovariance, initialParameters, parseStart, type ParsedStart } from './init.js';
+import { initialParameters, lazyDataCovariance, parseStart, type ParsedStart } from './init.js';
 import { referenceKernel } from './kernels/reference.js';
 import { toMatrix } from './matrix.js';
 import { checkColumnsObserved, meanImputed } from './missing.js';
@@ -116,7 +116,7 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
   const split = splitRows(matrix, weights, labels, missingValues > 0);
   // Starts and re-seeds work on the data with missing values filled by column means.
   const seedRows = missingValues > 0 ? meanImputed(matrix, weights) : matrix;
-  const globalCovariance = dataCovariance(seedRows, weights, opts.regularization);
+  const globalCovariance = lazyDataCovariance(seedRows, weights, opts.regularization);
   const rng = new Random(opts.seed);
   const kernel = split.kernelMatrix.rows > 0 ? opts.kernel : referenceKernel;
   const loaded = kernel.load(split.kernelMatrix, split.kernelWeights);

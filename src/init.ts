@@ -67,18 +67,12 @@ export function parseStart(start: StartSource, k: number, d: number, covariance:
 
 /**
  * The weighted covariance of the whole data (d×d, two-pass), plus
- * `regularization` on the diagonal. Used to re-seed collapsed components.
+ * `regularization` on the diagonal. Used to re-seed collapsed components,
+ * which is rare, so {@link lazyDataCovariance} computes it on first use.
  */
 export function dataCovariance(matrix: Matrix, weights: Float64Array | null, regularization: number): Float64Array {
   const { rows: n, cols: d, data: x } = matrix;
-  const mean = new Float64Array(d);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weights === null ? 1 : weights[i];
-    total += w;
-    for (let j = 0; j < d; j++) mean[j] += w * x[i * d + j];
-  }
-  for (let j = 0; j < d; j++) mean[j] /= total;
+  const mean = columnMeans(matrix, weights);
   const cov = new Float64Array(d * d);
   const diff = new Float64Array(d);
   for (let i = 0; i < n; i++) {
@@ -88,20 +82,59 @@ export function dataCovariance(matrix: Matrix, weights: Float64Array | null, reg
   }
   for (let a = 0; a < d; a++) {
     for (let b = 0; b <= a; b++) {
-      cov[a * d + b] /= total;
+      cov[a * d + b] /= mean.total;
       cov[b * d + a] = cov[a * d + b];
     }
     cov[a * d + a] += regularization;
   }
-  for (let q = 0; q < d * d; q++) {
-    if (!Number.isFinite(cov[q])) {
-      throw new MixemError(
-        'numeric-overflow',
-        `the data's covariance overflows double precision (feature ${Math.floor(q / d)}); rescale or standardize the data`,
-      );
+  for (let q = 0; q < d * d; q++) if (!Number.isFinite(cov[q])) throw covarianceOverflow(Math.floor(q / d));
+  return cov;
+}
+
+/**
+ * The data's covariance ({@link dataCovariance}), computed on first call.
+ * What can fail is checked now: each feature's centred variance, in O(n·d)
+ * rather than the O(n·d²) of the whole matrix. Every entry of the covariance is
+ * a sum of terms w·Δa·Δb with |Δa·Δb| ≤ (Δa² + Δb²)/2, so it is finite
+ * whenever the variances are (the full pass still checks every entry).
+ * @throws MixemError `numeric-overflow` naming the first feature whose variance overflows.
+ */
+export function lazyDataCovariance(matrix: Matrix, weights: Float64Array | null, regularization: number): () => Float64Array {
+  const { rows: n, cols: d, data: x } = matrix;
+  const mean = columnMeans(matrix, weights);
+  const variance = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const w = weights === null ? 1 : weights[i];
+    for (let j = 0; j < d; j++) {
+      const delta = x[i * d + j] - mean[j];
+      variance[j] += w * delta * delta;
     }
   }
-  return cov;
+  for (let j = 0; j < d; j++) if (!Number.isFinite(variance[j] / mean.total)) throw covarianceOverflow(j);
+  let cov: Float64Array | null = null;
+  return () => (cov ??= dataCovariance(matrix, weights, regularization));
+}
+
+/** The weighted mean of each column, with the total weight. */
+function columnMeans(matrix: Matrix, weights: Float64Array | null): Float64Array & { total: number } {
+  const { rows: n, cols: d, data: x } = matrix;
+  const mean = new Float64Array(d) as Float64Array & { total: number };
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights === null ? 1 : weights[i];
+    total += w;
+    for (let j = 0; j < d; j++) mean[j] += w * x[i * d + j];
+  }
+  for (let j = 0; j < d; j++) mean[j] /= total;
+  mean.total = total;
+  return mean;
+}
+
+function covarianceOverflow(feature: number): MixemError {
+  return new MixemError(
+    'numeric-overflow',
+    `the data's covariance overflows double precision (feature ${feature}); rescale or standardize the data`,
+  );
 }
 
 /**
@@ -124,7 +157,7 @@ export function parametersFromResponsibilities(
   k: number,
   covariance: CovarianceType,
   regularization: number,
-  globalCovariance: Float64Array,
+  globalCovariance: () => Float64Array,
   rng: Random,
 ): MixtureParameters {
   const { rows: n, cols: d, data: x } = matrix;
@@ -160,30 +193,43 @@ export function parametersFromResponsibilities(
   }
   const stats = createStatistics(model.kernelShape, k, d);
   const full = model.kernelShape === 'full';
+  const { counts: sk, first: s1, second: s2 } = stats;
+  const diff = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const w = weights === null ? 1 : weights[i];
     const label = labels === null ? -1 : labels[i];
     if (labels !== null && label < 0) continue;
-    const [from, to] = labels === null ? [0, k] : [label, label + 1];
+    const from = labels === null ? 0 : label;
+    const to = labels === null ? k : label + 1;
     for (let m = from; m < to; m++) {
       const r = labels === null ? w * (resp as Float64Array)[i * k + m] : w;
       if (r === 0) continue;
-      stats.counts[m] += r;
-      for (let a = 0; a < d; a++) {
-        const da = x[i * d + a] - means[m * d + a];
-        stats.first[m * d + a] += r * da;
-        if (full) {
-          for (let b = 0; b < d; b++) stats.second[m * d * d + a * d + b] += r * da * (x[i * d + b] - means[m * d + b]);
-        } else {
-          stats.second[m * d + a] += r * da * da;
+      sk[m] += r;
+      const mo = m * d;
+      for (let a = 0; a < d; a++) diff[a] = x[i * d + a] - means[mo + a];
+      for (let a = 0; a < d; a++) s1[mo + a] += r * diff[a];
+      if (full) {
+        // The lower triangle; the upper is mirrored below, as the kernels do.
+        const so = mo * d;
+        for (let a = 0; a < d; a++) {
+          const rda = r * diff[a];
+          for (let b = 0; b <= a; b++) s2[so + a * d + b] += rda * diff[b];
         }
+      } else {
+        for (let a = 0; a < d; a++) s2[mo + a] += r * diff[a] * diff[a];
       }
+    }
+  }
+  if (full) {
+    for (let m = 0; m < k; m++) {
+      const so = m * d * d;
+      for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) s2[so + a * d + b] = s2[so + b * d + a];
     }
   }
   const params = maximize(stats, { covariance, k, d, weights: new Float64Array(k), means, covariances: new Float64Array(0) }, regularization);
   if (empty.length > 0) {
     for (const m of empty) {
-      model.assign(params.covariances, m, k, d, globalCovariance);
+      model.assign(params.covariances, m, k, d, globalCovariance());
       params.weights[m] = 1 / k;
     }
     normalize(params.weights);
@@ -236,7 +282,7 @@ export function initialParameters(
   method: InitMethod,
   start: ParsedStart,
   regularization: number,
-  globalCovariance: Float64Array,
+  globalCovariance: () => Float64Array,
   rng: Random,
   labels: Int32Array | null = null,
 ): MixtureParameters {

@@ -86,6 +86,13 @@ export function toMatrix(input: DataInput, name = 'data', options: { missing?: b
 /** Throws `invalid-data` at the first infinite value, or NaN unless NaN (a missing value) is allowed. */
 function checkFinite(matrix: Matrix, name: string, missing: boolean): void {
   const { data, cols } = matrix;
+  const length = data.length;
+  // Fast path: v − v is 0 for every finite v and NaN for NaN and ±∞, so the
+  // sum is 0 exactly when all values are finite. Only then is the per-value
+  // search below, with its messages, skipped.
+  let probe = 0;
+  for (let q = 0; q < length; q++) probe += data[q] - data[q];
+  if (probe === 0) return;
   for (let q = 0; q < data.length; q++) {
     if (!Number.isFinite(data[q]) && !(missing && data[q] !== data[q])) {
       const i = Math.floor(q / cols);
