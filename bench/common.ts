@@ -145,12 +145,19 @@ export function median(values: readonly number[]): number {
  * One line of JSON printed by every runner (mixem and the peers), so the
  * orchestrator can treat them alike.
  */
+/** What a runner is asked to do (see {@link RunRecord.mode}). */
+export type RunMode = 'fixed' | 'defaults' | 'squarem';
+
 export interface RunRecord {
   readonly tool: string;
   readonly case: string;
   readonly covariance: BenchCovariance;
-  /** `fixed`: T iterations from the shared start with tolerance 0; `defaults`: the tool's own defaults to convergence. */
-  readonly mode: 'fixed' | 'defaults';
+  /**
+   * `fixed`: T iterations from the shared start with tolerance 0; `defaults`:
+   * the tool's own defaults to convergence; `squarem` (mixem only): its
+   * defaults with `acceleration: 'squarem'`.
+   */
+  readonly mode: RunMode;
   /** Wall-clock seconds of the fit only (data loading and the final scoring excluded). */
   readonly seconds: number;
   /**
@@ -164,6 +171,8 @@ export interface RunRecord {
   /** Whether exactly the requested number of iterations is guaranteed (fixed mode). */
   readonly exactIterations?: boolean;
   readonly converged?: boolean | null;
+  /** Passes over the data (E-steps), where the tool says: mixem counts its kernel's. */
+  readonly passes?: number;
   /** Mean log p(x) per row at the final parameters. */
   readonly logLikelihood: number;
   /** Resident memory after start-up, before the data was read (MiB). */

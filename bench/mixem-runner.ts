@@ -2,15 +2,17 @@
  * Runs one mixem fit on a benchmark case in its own process (so its peak
  * memory is its own) and prints one JSON line (a RunRecord).
  *
- *   npx tsx bench/mixem-runner.ts DATA HEADER START full|diag fixed|defaults ITERATIONS [--kernel auto|wasm|parallel|reference]
+ *   npx tsx bench/mixem-runner.ts DATA HEADER START full|diag fixed|defaults|squarem ITERATIONS [--kernel auto|wasm|parallel|reference]
  *
  * fixed: ITERATIONS EM iterations from the shared start, tolerance 0.
  * defaults: mixem's defaults (k-means start, tolerance 1e-3, at most 100 iterations, seed 0).
+ * squarem: the defaults with `acceleration: 'squarem'` (each iteration a SQUAREM cycle).
+ * The record counts the kernel's E-steps (`passes`): an EM iteration is one, a SQUAREM cycle three or four.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { CHUNK_ROWS, fit, referenceKernel, type Kernel } from '../src/index.js';
-import { memoryMiB, readData, type BenchCovariance, type DataHeader, type RunRecord, type StartFile } from './common.js';
+import { memoryMiB, readData, type BenchCovariance, type DataHeader, type RunMode, type RunRecord, type StartFile } from './common.js';
 
 interface ChosenKernel {
   kernel: Kernel;
@@ -55,18 +57,38 @@ async function chooseKernel(wanted: string, rows: number): Promise<ChosenKernel>
   }
 }
 
+/** The kernel with a count of its E-steps (passes over the data); every other member is the kernel's own. */
+function countingPasses(inner: Kernel): Kernel & { readonly passes: number } {
+  let passes = 0;
+  return new Proxy(inner as Kernel & { readonly passes: number }, {
+    get(target, property) {
+      if (property === 'passes') return passes;
+      if (property === 'eStep') {
+        return (...args: Parameters<Kernel['eStep']>) => {
+          passes++;
+          return target.eStep(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [dataPath, headerPath, startPath, covarianceArg, modeArg, iterationsArg] = argv;
   const kernelFlag = argv.indexOf('--kernel');
   const wanted = kernelFlag >= 0 ? argv[kernelFlag + 1] : 'auto';
-  if (!iterationsArg || !['full', 'diag'].includes(covarianceArg) || !['fixed', 'defaults'].includes(modeArg)) {
-    throw new Error('usage: mixem-runner.ts DATA HEADER START full|diag fixed|defaults ITERATIONS [--kernel auto|wasm|parallel|reference]');
+  if (!iterationsArg || !['full', 'diag'].includes(covarianceArg) || !['fixed', 'defaults', 'squarem'].includes(modeArg)) {
+    throw new Error('usage: mixem-runner.ts DATA HEADER START full|diag fixed|defaults|squarem ITERATIONS [--kernel auto|wasm|parallel|reference]');
   }
   const covariance = covarianceArg as BenchCovariance;
-  const mode = modeArg as 'fixed' | 'defaults';
+  const mode = modeArg as RunMode;
   const iterations = Number(iterationsArg);
   const header = JSON.parse(readFileSync(headerPath, 'utf8')) as DataHeader;
-  const { kernel, name, note, threads, close } = await chooseKernel(wanted, header.n);
+  const chosen = await chooseKernel(wanted, header.n);
+  const { name, note, threads, close } = chosen;
+  const kernel = countingPasses(chosen.kernel);
   const baseline = memoryMiB().rss;
 
   const start = JSON.parse(readFileSync(startPath, 'utf8')) as StartFile;
@@ -88,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
           regularization: 1e-6,
           kernel,
         }
-      : { components: k, covariance, seed: 0, kernel };
+      : { components: k, covariance, seed: 0, kernel, ...(mode === 'squarem' ? { acceleration: 'squarem' as const } : {}) };
 
   // Time stamps at the end of every iteration give the steady-state cost of
   // one iteration (iterations 2..T), free of setup and of the start's E-step.
@@ -113,6 +135,7 @@ async function main(argv: string[]): Promise<void> {
     iterations: model.iterations,
     exactIterations: true,
     converged: model.converged,
+    passes: kernel.passes,
     logLikelihood: model.logLikelihood!,
     baselineRssMiB: baseline,
     peakRssMiB: memoryMiB().peak,

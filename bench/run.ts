@@ -3,7 +3,7 @@
  * mclust on the same data, from the same start.
  *
  *   npx tsx bench/run.ts [--smoke] [--cases id,id] [--repeats 3] [--iterations 10]
- *                        [--peers sklearn,armadillo,mclust] [--no-defaults]
+ *                        [--peers sklearn,armadillo,mclust] [--no-defaults] [--no-squarem]
  *                        [--defaults-timeout 45] [--case-budget 60] [--kernel auto] [--no-write]
  *
  * For every case and covariance type (full, diag):
@@ -14,6 +14,9 @@
  *   faster one counts.
  * - defaults: every tool once with its own defaults, to convergence: time to
  *   fit and final mean log-likelihood.
+ * - squarem (mixem only, unless `--no-squarem`): mixem's defaults with
+ *   `acceleration: 'squarem'`, against its plain defaults run: time, passes
+ *   over the data (E-steps) and final log-likelihood.
  * Every run is a child process, so its peak RSS is its own.
  *
  * Budget: a case whose per-iteration work n·k·d² (full) or n·k·d (diag) is
@@ -36,6 +39,7 @@ import {
   median,
   type BenchCase,
   type BenchCovariance,
+  type RunMode,
   type RunRecord,
 } from './common.js';
 import { ensureData } from './generate.js';
@@ -139,6 +143,8 @@ export interface BenchOptions {
   iterations: number;
   peers: readonly PeerName[];
   defaults: boolean;
+  /** Also run mixem's defaults with SQUAREM acceleration (needs `defaults`). */
+  squarem: boolean;
   defaultsTimeoutS: number;
   /** After the first round, further repeats of a case/covariance start only while they fit in this many seconds. */
   caseBudgetS: number;
@@ -152,7 +158,7 @@ export interface BenchOptions {
 export interface RunOutcome {
   readonly tool: ToolName;
   readonly variant: string;
-  readonly mode: 'fixed' | 'defaults';
+  readonly mode: RunMode;
   readonly record: RunRecord | null;
   readonly status: 'ok' | 'failed' | 'timeout' | 'skipped';
   readonly message?: string;
@@ -174,16 +180,23 @@ export interface ToolSummary {
   readonly logLikelihood: number | null;
   readonly peakRssMiB: number | null;
   readonly baselineRssMiB: number | null;
-  readonly defaults: {
-    status: RunOutcome['status'];
-    message?: string;
-    seconds: number | null;
-    iterations: number | null;
-    converged: boolean | null;
-    logLikelihood: number | null;
-    peakRssMiB: number | null;
-  } | null;
+  readonly defaults: ConvergedRun | null;
+  /** mixem only: its defaults with SQUAREM acceleration (iterations are SQUAREM cycles). */
+  readonly squarem?: ConvergedRun | null;
   readonly info?: Record<string, unknown>;
+}
+
+/** A run to convergence (defaults or squarem mode) as summarized. */
+export interface ConvergedRun {
+  status: RunOutcome['status'];
+  message?: string;
+  seconds: number | null;
+  iterations: number | null;
+  /** Passes over the data (E-steps), where counted (mixem). */
+  passes?: number | null;
+  converged: boolean | null;
+  logLikelihood: number | null;
+  peakRssMiB: number | null;
 }
 
 /** One row of results: a case and covariance type. */
@@ -268,7 +281,7 @@ async function runTool(
   variant: Variant,
   c: BenchCase,
   covariance: BenchCovariance,
-  mode: 'fixed' | 'defaults',
+  mode: RunMode,
   iterations: number,
   timeoutS: number,
   kernel: BenchOptions['kernel'],
@@ -309,7 +322,21 @@ function summarize(tool: ToolName, runs: RunOutcome[], mixemPerIteration: number
   for (const v of variants) if (v.iterationSeconds !== null && (best === null || v.iterationSeconds < best.iterationSeconds!)) best = v;
   const first = fixed[0]?.record ?? null;
   const peaks = fixed.map((r) => r.record!.peakRssMiB).filter((x): x is number => typeof x === 'number');
-  const def = runs.find((r) => r.tool === tool && r.mode === 'defaults');
+  const converged = (mode: RunMode): ConvergedRun | null => {
+    const run = runs.find((r) => r.tool === tool && r.mode === mode);
+    return run === undefined
+      ? null
+      : {
+          status: run.status,
+          message: run.message,
+          seconds: run.record?.seconds ?? null,
+          iterations: run.record?.iterations ?? null,
+          ...(run.record?.passes !== undefined ? { passes: run.record.passes } : {}),
+          converged: run.record?.converged ?? null,
+          logLikelihood: finiteOrNull(run.record?.logLikelihood),
+          peakRssMiB: run.record?.peakRssMiB ?? null,
+        };
+  };
   return {
     tool,
     variants,
@@ -322,18 +349,8 @@ function summarize(tool: ToolName, runs: RunOutcome[], mixemPerIteration: number
     logLikelihood: finiteOrNull(first?.logLikelihood),
     peakRssMiB: peaks.length > 0 ? Math.max(...peaks) : null,
     baselineRssMiB: first?.baselineRssMiB ?? null,
-    defaults:
-      def === undefined
-        ? null
-        : {
-            status: def.status,
-            message: def.message,
-            seconds: def.record?.seconds ?? null,
-            iterations: def.record?.iterations ?? null,
-            converged: def.record?.converged ?? null,
-            logLikelihood: finiteOrNull(def.record?.logLikelihood),
-            peakRssMiB: def.record?.peakRssMiB ?? null,
-          },
+    defaults: converged('defaults'),
+    ...(tool === 'mixem' ? { squarem: converged('squarem') } : {}),
     info: first?.info,
   };
 }
@@ -504,6 +521,38 @@ function renderMarkdown(result: Omit<BenchResult, 'markdown'>, peers: readonly P
     out.push('');
   }
 
+  if (result.settings.defaults && result.settings.squarem) {
+    out.push('## SQUAREM (mixem)');
+    out.push('');
+    out.push(
+      "mixem's defaults, plain EM against `acceleration: 'squarem'` (same k-means start, same tolerance on the change of the mean log-likelihood per iteration; " +
+        'a SQUAREM iteration is one cycle of three or four passes). Passes = E-steps over the data.',
+    );
+    out.push('');
+    out.push(
+      table(
+        ['case', 'cov', 'plain s', 'passes', 'loglik', 'squarem s', 'passes', 'loglik', 'time ratio', 'Δ loglik'],
+        result.rows.map((r) => {
+          const mixem = r.tools.find((t) => t.tool === 'mixem');
+          const plain = mixem?.defaults ?? null;
+          const fast = mixem?.squarem ?? null;
+          const cells = [r.case, r.covariance];
+          for (const run of [plain, fast]) {
+            if (run === null) cells.push('—', '—', '—');
+            else if (run.status !== 'ok') cells.push(run.status === 'timeout' ? `>${String(result.settings.defaultsTimeoutS)}` : run.status, '—', '—');
+            else cells.push(secs(run.seconds), run.passes == null ? '?' : String(run.passes), run.logLikelihood?.toFixed(4) ?? '—');
+          }
+          const both = plain?.status === 'ok' && fast?.status === 'ok' && plain.seconds && fast.seconds;
+          cells.push(both ? (fast!.seconds! / plain!.seconds!).toFixed(2) : '—');
+          const delta = both && plain!.logLikelihood !== null && fast!.logLikelihood !== null ? fast!.logLikelihood - plain!.logLikelihood : null;
+          cells.push(delta === null ? '—' : delta.toExponential(1));
+          return cells;
+        }),
+      ),
+    );
+    out.push('');
+  }
+
   out.push('## Peak memory (MiB)');
   out.push('');
   out.push('Peak RSS (VmHWM) of each tool\'s process: fixed runs (max over runs) / defaults run. Data size = n·d·8 bytes.');
@@ -626,6 +675,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             continue;
           }
           record(await runTool(tool, variant, c, covariance, 'defaults', iterations, options.defaultsTimeoutS, options.kernel));
+          if (tool === 'mixem' && options.squarem) {
+            record(await runTool(tool, variant, c, covariance, 'squarem', iterations, options.defaultsTimeoutS, options.kernel));
+          }
         }
         const withDefaults = tools.map((t) => summarize(t.tool, runs, mixemSummary.iterationSeconds));
         tools.splice(0, tools.length, ...withDefaults);
@@ -690,6 +742,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       iterations: options.iterations,
       repeats: options.repeats,
       defaults: options.defaults,
+      squarem: options.squarem,
       defaultsTimeoutS: options.defaultsTimeoutS,
       caseBudgetS: options.caseBudgetS,
       heavyWork: HEAVY_WORK,
@@ -720,7 +773,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
 const USAGE =
   'usage: npx tsx bench/run.ts [--smoke] [--cases id,id] [--repeats N] [--iterations T] [--peers sklearn,armadillo,mclust|none] ' +
-  '[--no-defaults] [--defaults-timeout S] [--case-budget S] [--kernel auto|wasm|parallel|reference] [--no-write]';
+  '[--no-defaults] [--no-squarem] [--defaults-timeout S] [--case-budget S] [--kernel auto|wasm|parallel|reference] [--no-write]';
 
 /** Parses the command line into options. */
 export function parseArgs(argv: readonly string[], log: (line: string) => void = (line) => console.error(line)): BenchOptions {
@@ -731,6 +784,7 @@ export function parseArgs(argv: readonly string[], log: (line: string) => void =
     iterations: 10,
     peers: PEER_NAMES,
     defaults: true,
+    squarem: true,
     defaultsTimeoutS: 45,
     caseBudgetS: 60,
     write: true,
@@ -778,6 +832,9 @@ export function parseArgs(argv: readonly string[], log: (line: string) => void =
         options.peers = names as PeerName[];
         break;
       }
+      case '--no-squarem':
+        options.squarem = false;
+        break;
       case '--no-defaults':
         options.defaults = false;
         break;

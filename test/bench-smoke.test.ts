@@ -30,6 +30,11 @@ describe('bench --smoke', () => {
       if (mixem!.peakRssMiB !== null) expect(mixem!.peakRssMiB).toBeGreaterThan(0);
       expect(mixem!.defaults?.status).toBe('ok');
       expect(Number.isFinite(mixem!.defaults!.logLikelihood)).toBe(true);
+      // The SQUAREM run counts its passes over the data; it never ends below plain EM's start, so its likelihood is finite too.
+      expect(mixem!.squarem?.status).toBe('ok');
+      expect(mixem!.squarem!.passes).toBeGreaterThanOrEqual(1);
+      expect(mixem!.defaults!.passes).toBe(mixem!.defaults!.iterations! + 1);
+      expect(Number.isFinite(mixem!.squarem!.logLikelihood)).toBe(true);
 
       // Installed peers ran the same 2 iterations from the same start: same likelihood up to regularization.
       for (const peer of row.tools.filter((t) => t.tool !== 'mixem' && t.logLikelihood !== null)) {
@@ -39,5 +44,6 @@ describe('bench --smoke', () => {
       }
     }
     expect(result.markdown).toContain('| n1e3-d2-k3 | full |');
+    expect(result.markdown).toContain('## SQUAREM (mixem)');
   }, 300_000);
 });
