@@ -15,6 +15,10 @@
  *   relaxed SIMD (Node 20 without --experimental-wasm-relaxed-simd) reject
  *   them at validation, and src/kernels/wasm.ts then takes the SIMD build.
  *
+ * The float64 builds also hold the per-chunk k-means functions
+ * (assembly/lloyd-chunks.ts), checked to be free of relaxed instructions, so
+ * that k-means gives the same bits in either build.
+ *
  * Both use AssemblyScript's minimal runtime (the TLSF allocator behind
  * `alloc`/`free`; no garbage is ever made) and no assertions.
  *
@@ -96,6 +100,23 @@ async function checkExpTable() {
   });
 }
 
+/**
+ * The k-means functions compiled into the E-step module (assembly/lloyd-chunks.ts
+ * and the distances it uses) must give the TypeScript's doubles in every
+ * build: fails if any is missing or if a relaxed (possibly fused) instruction
+ * appears in their bodies, as it could in the relaxed build.
+ */
+function checkExactKmeans(text, label) {
+  const bodies = text.split(/\n(?= \(func )/).filter((f) => /^ \(func \$assembly\/(lloyd-chunks|distances)\//.test(f));
+  if (bodies.length === 0) throw new Error(`the ${label} build has no k-means functions`);
+  for (const body of bodies) {
+    if (/relaxed/.test(body)) throw new Error(`the ${label} build's k-means code uses relaxed SIMD: ${body.slice(0, 80)}`);
+  }
+  for (const name of ['lloydConfigure', 'lloydCentres', 'lloydAssign', 'lloydDistances', 'lloydInertia', 'lloydRelease']) {
+    if (!text.includes(`(export "${name}"`)) throw new Error(`the ${label} build does not export ${name}`);
+  }
+}
+
 process.chdir(root);
 await checkExpTable();
 const lines = [
@@ -108,6 +129,7 @@ for (const build of builds) {
   if (build.flags === SIMD && !WebAssembly.validate(binary)) {
     throw new Error(`the ${build.label} build does not validate in this Node; it needs WebAssembly SIMD`);
   }
+  if (build.source === source) checkExactKmeans(text, build.label);
   const flags = [...common.slice(0, -1), ...build.flags].join(' ');
   const what = build.source === source ? 'The E-step module' : 'The float32 E-step module';
   lines.push(`/** ${what}, \`asc ${build.source} ${flags}\` (${binary.length} bytes). */`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kmeans, MixemError, Random } from '../src/index.js';
 import { kmeansWasmAvailable, kmeansWasmMemoryBytes, kmeansPlusPlusWasm, lloydWasm, setKmeansWasmEnabled } from '../src/kernels/kmeans-wasm.js';
 import { kmeansPlusPlus, kmeansPlusPlusTs, lloyd, lloydTs } from '../src/kmeans.js';
+import { CHUNK_ROWS } from '../src/kernels/kernel.js';
 import type { Matrix } from '../src/types.js';
 import { dataset } from './helpers/fixtures.js';
 import { blobs } from './helpers/generate.js';
@@ -53,10 +54,20 @@ describe('kmeans', () => {
 
 /**
  * Plain Lloyd, written the obvious way: every row against every centre each
- * iteration. The library's lloyd (Hamerly's bounds, fused sums) must give
- * exactly its labels, centres, iterations and inertia.
+ * iteration, the sums over rows taken per chunk of `chunkRows` rows from
+ * zero and the chunk totals added in chunk order (the library's canonical
+ * order, src/lloyd.ts). The library's lloyd (Hamerly's bounds, fused sums)
+ * must give exactly its labels, centres, iterations and inertia.
  */
-function plainLloyd(matrix: Matrix, weights: Float64Array | null, start: Float64Array, k: number, maxIterations: number, tolerance: number) {
+function plainLloyd(
+  matrix: Matrix,
+  weights: Float64Array | null,
+  start: Float64Array,
+  k: number,
+  maxIterations: number,
+  tolerance: number,
+  chunkRows = CHUNK_ROWS,
+) {
   const { rows: n, cols: d, data: x } = matrix;
   const centers = Float64Array.from(start);
   const w = (i: number) => (weights === null ? 1 : weights[i]);
@@ -72,12 +83,16 @@ function plainLloyd(matrix: Matrix, weights: Float64Array | null, start: Float64
   const distances = new Float64Array(n);
   const assign = () => {
     let inertia = 0;
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (distance2(i, c) < distance2(i, best)) best = c;
-      labels[i] = best;
-      distances[i] = distance2(i, best);
-      inertia += w(i) * distances[i];
+    for (let first = 0; first < n; first += chunkRows) {
+      let chunk = 0;
+      for (let i = first; i < Math.min(n, first + chunkRows); i++) {
+        let best = 0;
+        for (let c = 1; c < k; c++) if (distance2(i, c) < distance2(i, best)) best = c;
+        labels[i] = best;
+        distances[i] = distance2(i, best);
+        chunk += w(i) * distances[i];
+      }
+      inertia += chunk;
     }
     return inertia;
   };
@@ -105,9 +120,15 @@ function plainLloyd(matrix: Matrix, weights: Float64Array | null, start: Float64
     iterations++;
     const sums = new Float64Array(k * d);
     const counts = new Float64Array(k);
-    for (let i = 0; i < n; i++) {
-      counts[labels[i]] += w(i);
-      for (let j = 0; j < d; j++) sums[labels[i] * d + j] += w(i) * x[i * d + j];
+    for (let first = 0; first < n; first += chunkRows) {
+      const chunkSums = new Float64Array(k * d);
+      const chunkCounts = new Float64Array(k);
+      for (let i = first; i < Math.min(n, first + chunkRows); i++) {
+        chunkCounts[labels[i]] += w(i);
+        for (let j = 0; j < d; j++) chunkSums[labels[i] * d + j] += w(i) * x[i * d + j];
+      }
+      for (let c = 0; c < k; c++) counts[c] += chunkCounts[c];
+      for (let q = 0; q < k * d; q++) sums[q] += chunkSums[q];
     }
     let shift = 0;
     for (let c = 0; c < k; c++) {
@@ -389,6 +410,57 @@ describe('k-means in WebAssembly', () => {
     }
     // Everything a call allocates is freed, so the same memory serves every later call.
     expect(kmeansWasmMemoryBytes()).toBe(bytes);
+  });
+});
+
+describe('lloyd over several chunks of rows', () => {
+  /** lloydTs against plain Lloyd with chunked sums, and the WebAssembly module against lloydTs, bit for bit. */
+  function expectAllSame(matrix: Matrix, weights: Float64Array | null, start: Float64Array, k: number, maxIterations = 300, tolerance = 1e-4) {
+    const plain = plainLloyd(matrix, weights, start, k, maxIterations, tolerance);
+    const ts = lloydTs(matrix, weights, Float64Array.from(start), k, maxIterations, tolerance);
+    const wasm = lloydWasm(matrix, weights, Float64Array.from(start), k, maxIterations, tolerance)!;
+    for (const actual of [ts, wasm]) {
+      expect([actual.iterations, actual.converged]).toEqual([plain.iterations, plain.converged]);
+      expect(sameBits(actual.labels, plain.labels)).toBe(true);
+      expect(sameBits(actual.centers, plain.centers)).toBe(true);
+      expect(Object.is(actual.inertia, plain.inertia)).toBe(true);
+    }
+    return plain;
+  }
+
+  it('sums each chunk of CHUNK_ROWS rows from zero and adds the chunks in order', () => {
+    let orderMattered = false;
+    for (const [n, d, k, seed] of [
+      [3 * CHUNK_ROWS + 123, 3, 5, 1],
+      [2 * CHUNK_ROWS, 1, 4, 2],
+      [CHUNK_ROWS + 1, 7, 6, 3],
+      [2 * CHUNK_ROWS + 5, 50, 8, 4],
+      [CHUNK_ROWS + 77, 4, 1, 5],
+    ]) {
+      const matrix = overlapping(n, d, Math.max(2, k - 1), seed);
+      const rng = new Random(seed);
+      const weights = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : 0.1 + 2 * rng.uniform()));
+      const maxIterations = d === 50 ? 12 : 300;
+      for (const w of [null, weights]) {
+        const start = kmeansPlusPlus(matrix, w, k, new Random(seed));
+        const chunked = expectAllSame(matrix, w, start, k, maxIterations);
+        if (k > 1) expect(chunked.iterations).toBeGreaterThan(1);
+        // The canonical order is not the plain row order: the test can tell them apart.
+        const sequential = plainLloyd(matrix, w, start, k, maxIterations, 1e-4, Infinity);
+        if (!sameBits(sequential.centers, chunked.centers) || !Object.is(sequential.inertia, chunked.inertia)) orderMattered = true;
+      }
+    }
+    expect(orderMattered).toBe(true);
+  });
+
+  it('relocates emptied clusters to the same rows across chunks', () => {
+    const matrix = overlapping(2 * CHUNK_ROWS + 300, 3, 3, 21);
+    // Two centres far from every row: both empty out and move to the worst-fitted rows, wherever they are.
+    const far = Float64Array.from([...matrix.data.subarray(0, 6), 1e3, 1e3, 1e3, -1e3, 1e3, -1e3]);
+    for (const maxIterations of [1, 2, 300]) expectAllSame(matrix, null, far, 4, maxIterations);
+    const rng = new Random(5);
+    const weights = Float64Array.from({ length: matrix.rows }, () => rng.uniform());
+    expectAllSame(matrix, weights, far, 4);
   });
 });
 

@@ -12,10 +12,18 @@
  * then added to the totals in block order, so any implementation that keeps
  * that order (threads, WebAssembly) gives bit-identical results.
  */
+import type { LloydResult } from '../lloyd.js';
 import type { Matrix } from '../types.js';
 
 /** Rows per block: the unit of work and of summation order. */
 export const BLOCK_ROWS = 256;
+
+/**
+ * Rows per chunk (16 blocks): the unit a thread pool hands out. Statistics
+ * and k-means sums are computed per chunk from zero and the chunks added in
+ * chunk order, so one thread or many give the same bits.
+ */
+export const CHUNK_ROWS = 16 * BLOCK_ROWS;
 
 /**
  * Parameters in the form kernels use.
@@ -101,4 +109,11 @@ export interface Kernel {
   evaluate(data: LoadedData, params: PackedParameters, out: EvaluationOutputs): void;
   /** Frees what `load` allocated (optional; the fit calls it when done). */
   release?(data: LoadedData): void;
+  /**
+   * Lloyd's k-means iterations (src/kmeans.ts `lloyd`, the same results bit
+   * for bit) from `centers` (k×d, updated in place) on the loaded data, where
+   * the kernel holds it (optional: a kernel that offers it spares the k-means
+   * start a copy of the data, and may run it on several threads).
+   */
+  lloyd?(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult;
 }

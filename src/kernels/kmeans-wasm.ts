@@ -1,8 +1,9 @@
 /**
- * The WebAssembly path of k-means: greedy k-means++ seeding and Lloyd's
- * algorithm with Hamerly's bounds, run by assembly/kmeans.ts (AssemblyScript,
- * 128-bit SIMD) with the same results, bit for bit, as the TypeScript of
- * src/kmeans.ts (which stays the fallback and the reference in tests).
+ * The WebAssembly path of k-means: greedy k-means++ seeding and the
+ * per-chunk work of Lloyd's algorithm with Hamerly's bounds, run by
+ * assembly/kmeans.ts (AssemblyScript, 128-bit SIMD) with the same results,
+ * bit for bit, as the TypeScript of src/kmeans.ts and src/lloyd.ts (which
+ * stay the fallback and the reference in tests).
  * Browser-safe: the module is embedded as base64
  * (src/kernels/kmeans-binary.generated.ts, made by
  * `node scripts/build-kmeans-wasm.mjs`), instantiated synchronously on first
@@ -17,14 +18,16 @@
  * more data than its 4 GiB memory holds); the caller then takes its
  * TypeScript path.
  */
-import type { LloydResult } from '../kmeans.js';
+import { runLloyd, type LloydResult } from '../lloyd.js';
 import type { Random } from '../random.js';
 import type { Matrix } from '../types.js';
 import { KMEANS_SIMD_BASE64 } from './kmeans-binary.generated.js';
 import { decodeBase64 } from './base64.js';
+import { CHUNK_ROWS } from './kernel.js';
+import { wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
 
 /** The module's exports (see assembly/kmeans.ts). Pointers are byte offsets. */
-interface KMeansExports {
+interface KMeansExports extends LloydExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   alloc(bytes: number): number;
   free(ptr: number): void;
@@ -33,10 +36,6 @@ interface KMeansExports {
   ppTrials(x: number, w: number, n: number, d: number, rows: number, trials: number, closest: number, potentials: number, work: number): void;
   ppUpdate(x: number, w: number, n: number, d: number, row: number, closest: number, score: number, work: number): number;
   ppRescore(w: number, n: number, closest: number, score: number, clear: number): number;
-  lloyd(x: number, w: number, n: number, d: number, k: number, centers: number, labels: number, maxIterations: number, tolerance: number): void;
-  lloydInertia(): number;
-  lloydIterations(): number;
-  lloydConverged(): number;
 }
 
 // The WebAssembly API, typed here because the library compiles without DOM or Node types.
@@ -219,7 +218,11 @@ export function kmeansPlusPlusWasm(matrix: Matrix, weights: Float64Array | null,
   });
 }
 
-/** src/kmeans.ts `lloyd`, in the module (centers updated in place); null when it cannot run. */
+/**
+ * src/kmeans.ts `lloyd`, on a copy of the data in the module (centers updated
+ * in place); null when it cannot run. The iterations are src/lloyd.ts
+ * `runLloyd`; the per-chunk work runs in the module.
+ */
 export function lloydWasm(
   matrix: Matrix,
   weights: Float64Array | null,
@@ -230,21 +233,20 @@ export function lloydWasm(
 ): LloydResult | null {
   const { rows: n, cols: d, data: x } = matrix;
   const kp = k + (k & 1);
-  const bytes = 8 * (n * d + 6 * n + 4 * k * d + d * kp + 6 * k + 2 * d) + 4 * 2 * n;
-  return withArena(bytes, 8 * n * d, (wasm, arena) => {
+  const bytes = 8 * (n * d + 3 * n + CHUNK_ROWS + 2 * k * d + d * kp + 4 * k) + 4 * (n + CHUNK_ROWS);
+  // On a copy of the centres: if the module fails half-way, the caller's fallback starts from the given ones.
+  const work = Float64Array.from(centers);
+  const result = withArena(bytes, 8 * n * d, (wasm, arena) => {
     const xp = arena.copy(x.length === n * d ? x : x.subarray(0, n * d));
     const wp = weights === null ? 0 : arena.copy(weights);
-    const cp = arena.copy(centers);
-    const lp = arena.alloc(4 * n);
-    wasm.lloyd(xp, wp, n, d, k, cp, lp, maxIterations, tolerance);
-    centers.set(arena.f64(cp, k * d));
-    const labels = Int32Array.from(arena.i32(lp, n));
-    return {
-      centers,
-      labels,
-      inertia: wasm.lloydInertia(),
-      iterations: wasm.lloydIterations(),
-      converged: wasm.lloydConverged() !== 0,
-    };
+    const chunks = wasmLloydChunks(wasm, [{ x: xp, w: wp, rows: n }], k, d);
+    try {
+      return runLloyd(chunks, { matrix, weights }, work, k, maxIterations, tolerance);
+    } finally {
+      chunks.release();
+    }
   });
+  if (result === null) return null;
+  centers.set(work);
+  return { ...result, centers };
 }

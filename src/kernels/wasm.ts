@@ -34,7 +34,7 @@
 import { MixemError, show } from '../errors.js';
 import type { Matrix } from '../types.js';
 import {
-  BLOCK_ROWS,
+  CHUNK_ROWS,
   type EvaluationOutputs,
   type Kernel,
   type LoadedData,
@@ -43,9 +43,11 @@ import {
 } from './kernel.js';
 import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
 import { decodeBase64 } from './base64.js';
+import { wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
+import { runLloyd, type LloydChunks, type LloydChunksSource, type LloydResult, type LloydRows } from '../lloyd.js';
 
-/** Rows per chunk of `eStep` and `evaluate`: the unit a thread pool would hand out (16 blocks). */
-export const CHUNK_ROWS = 16 * BLOCK_ROWS;
+/** Rows per chunk of `eStep` and `evaluate` (src/kernels/kernel.ts), exported here as before. */
+export { CHUNK_ROWS };
 
 /** Which build of the module runs: plain SIMD, or relaxed SIMD with fused multiply-add. */
 export type WasmVariant = 'simd' | 'relaxed';
@@ -96,8 +98,8 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
 }
 
-/** The module's exports (see assembly/estep.ts). Pointers and sizes are byte offsets. */
-interface EStepExports {
+/** The module's exports (see assembly/estep.ts; the k-means ones are assembly/lloyd-chunks.ts). Pointers and sizes are byte offsets. */
+interface EStepExports extends LloydExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   alloc(bytes: number): number;
   free(ptr: number): void;
@@ -342,7 +344,7 @@ class WasmLoadedData implements LoadedData {
 }
 
 /** The kernel over one module instance. Not reentrant (nothing in JavaScript calls it reentrantly). */
-class WasmKernelImplementation implements WasmKernel {
+class WasmKernelImplementation implements WasmKernel, LloydChunksSource {
   readonly variant: WasmVariant;
   readonly precision = 'float64' as const;
   readonly #wasm: EStepExports;
@@ -456,6 +458,20 @@ class WasmKernelImplementation implements WasmKernel {
     if (data.w !== 0) this.#wasm.free(data.w);
     data.x = 0;
     data.w = 0;
+  }
+
+  /**
+   * Lloyd's per-chunk work (src/lloyd.ts) on data this kernel loaded, in
+   * place: only the per-row labels and bounds are added to its memory.
+   */
+  lloydChunks(parts: readonly LloydRows[], k: number, d: number): LloydChunks {
+    const rows = parts.map((part) => {
+      if (!(part instanceof WasmLoadedData) || part.owner !== this || part.x === 0) {
+        throw new Error('the WebAssembly kernel can cluster only data it has loaded and not released');
+      }
+      return { x: part.x, w: part.w, rows: part.matrix.rows };
+    });
+    return wasmLloydChunks(this.#wasm, rows, k, d);
   }
 
   exp(values: Float64Array): Float64Array {

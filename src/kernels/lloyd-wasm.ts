@@ -1,0 +1,163 @@
+/**
+ * Lloyd's per-chunk work ({@link LloydChunks}) on rows held in a WebAssembly
+ * module's memory: the k-means module's copy (src/kernels/kmeans-wasm.ts) or
+ * the E-step kernel's own (src/kernels/wasm.ts, in one thread or in each
+ * worker of the pool). The module functions are assembly/lloyd-chunks.ts;
+ * the iterations run in src/lloyd.ts `runLloyd`.
+ *
+ * Each part of rows gets its labels and bounds in the module's memory for
+ * as long as the chunks live; `release` frees them. Browser-safe.
+ */
+import { CHUNK_ROWS } from './kernel.js';
+import { lloydSlot, type LloydChunks, type LloydPass } from '../lloyd.js';
+
+/** The exports of a module with assembly/lloyd-chunks.ts compiled in. Pointers are byte offsets. */
+export interface LloydExports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  lloydConfigure(k: number, d: number): number;
+  lloydRelease(): void;
+  lloydCentres(): void;
+  lloydAssign(
+    x: number,
+    w: number,
+    n: number,
+    labels: number,
+    upper: number,
+    lower: number,
+    out: number,
+    first: number,
+    accumulate: number,
+    fastest: number,
+    firstMove: number,
+    secondMove: number,
+    margin: number,
+  ): void;
+  lloydDistances(x: number, n: number, labels: number, out: number): void;
+  lloydInertia(x: number, w: number, n: number, labels: number): number;
+}
+
+/** Rows in a module's memory: n×d values at `x`, n weights at `w` (0: unweighted). */
+export interface ModuleRows {
+  readonly x: number;
+  readonly w: number;
+  readonly rows: number;
+}
+
+/** One chunk: its rows' addresses and per-row state. */
+interface Chunk {
+  readonly x: number;
+  readonly w: number;
+  readonly n: number;
+  readonly labels: number;
+  readonly upper: number;
+  readonly lower: number;
+  /** Index of its first row among all the parts' rows. */
+  readonly row: number;
+}
+
+/**
+ * The per-chunk work over the parts' rows in `wasm`'s memory, cut into chunks
+ * of {@link CHUNK_ROWS} each, part after part. Configures the module for k
+ * and d (one set of chunks per module at a time). Throws when the module
+ * cannot allocate the state, having freed what it took.
+ */
+export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[], k: number, d: number): LloydChunks {
+  const blocks: number[] = [];
+  const alloc = (bytes: number): number => {
+    const ptr = wasm.alloc(Math.max(8, bytes));
+    blocks.push(ptr);
+    return ptr;
+  };
+  const list: Chunk[] = [];
+  let params = 0;
+  try {
+    const slot = lloydSlot(k, d);
+    let row = 0;
+    for (const part of parts) {
+      const labels = alloc(4 * part.rows);
+      const upper = alloc(8 * part.rows);
+      const lower = alloc(8 * part.rows);
+      for (let start = 0; start < part.rows; start += CHUNK_ROWS) {
+        list.push({
+          x: part.x + 8 * start * d,
+          w: part.w === 0 ? 0 : part.w + 8 * start,
+          n: Math.min(part.rows, start + CHUNK_ROWS) - start,
+          labels: labels + 4 * start,
+          upper: upper + 8 * start,
+          lower: lower + 8 * start,
+          row: row + start,
+        });
+      }
+      row += part.rows;
+    }
+    const slotPtr = alloc(8 * slot);
+    const rowsPtr = alloc(8 * CHUNK_ROWS);
+    params = wasm.lloydConfigure(k, d);
+
+    /** Writes the centres (and the bounds' per-centre inputs) where the module reads them. */
+    const configure = (centers: Float64Array, pass: LloydPass | null): Float64Array => {
+      const view = new Float64Array(wasm.memory.buffer);
+      const at = params / 8;
+      view.set(centers.subarray(0, k * d), at);
+      if (pass !== null && !pass.first) {
+        view.set(pass.movement.subarray(0, k), at + k * d);
+        view.set(pass.half.subarray(0, k), at + k * d + k);
+      }
+      wasm.lloydCentres();
+      return view;
+    };
+
+    return {
+      chunks: list.length,
+      assign(pass: LloydPass, out: Float64Array): void {
+        const view = configure(pass.centers, pass);
+        const from = slotPtr / 8 + 1;
+        for (let c = 0; c < list.length; c++) {
+          const h = list[c];
+          wasm.lloydAssign(
+            h.x,
+            h.w,
+            h.n,
+            h.labels,
+            h.upper,
+            h.lower,
+            slotPtr,
+            pass.first ? 1 : 0,
+            pass.accumulate ? 1 : 0,
+            pass.fastest,
+            pass.firstMove,
+            pass.secondMove,
+            pass.margin,
+          );
+          if (pass.accumulate) out.set(view.subarray(from, from + slot - 1), c * slot + 1);
+        }
+      },
+      distances(centers: Float64Array, out: Float64Array): void {
+        const view = configure(centers, null);
+        for (const h of list) {
+          wasm.lloydDistances(h.x, h.n, h.labels, rowsPtr);
+          out.set(view.subarray(rowsPtr / 8, rowsPtr / 8 + h.n), h.row);
+        }
+      },
+      inertia(centers: Float64Array, out: Float64Array): void {
+        configure(centers, null);
+        for (let c = 0; c < list.length; c++) out[c * slot] = wasm.lloydInertia(list[c].x, list[c].w, list[c].n, list[c].labels);
+      },
+      labels(out: Int32Array): void {
+        const view = new Int32Array(wasm.memory.buffer);
+        for (const h of list) out.set(view.subarray(h.labels / 4, h.labels / 4 + h.n), h.row);
+      },
+      release(): void {
+        wasm.lloydRelease();
+        for (let b = blocks.length - 1; b >= 0; b--) wasm.free(blocks[b]);
+        blocks.length = 0;
+      },
+    };
+  } catch (error) {
+    if (params !== 0) wasm.lloydRelease();
+    for (let b = blocks.length - 1; b >= 0; b--) wasm.free(blocks[b]);
+    throw error;
+  }
+}
