@@ -96,21 +96,35 @@ export function dataCovariance(matrix: Matrix, weights: Float64Array | null, reg
  * What can fail is checked now: each feature's centred variance, in O(n·d)
  * rather than the O(n·d²) of the whole matrix. Every entry of the covariance is
  * a sum of terms w·Δa·Δb with |Δa·Δb| ≤ (Δa² + Δb²)/2, so it is finite
- * whenever the variances are (the full pass still checks every entry).
+ * whenever the variances are (the full pass still checks every entry). Most
+ * data need only one pass: with every |x| ≤ A, each |Δ| ≤ 2A, so when
+ * 16·A²·Σw is finite (twice the bound, for rounding) no variance can overflow.
  * @throws MixemError `numeric-overflow` naming the first feature whose variance overflows.
  */
 export function lazyDataCovariance(matrix: Matrix, weights: Float64Array | null, regularization: number): () => Float64Array {
   const { rows: n, cols: d, data: x } = matrix;
-  const mean = columnMeans(matrix, weights);
-  const variance = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const w = weights === null ? 1 : weights[i];
-    for (let j = 0; j < d; j++) {
-      const delta = x[i * d + j] - mean[j];
-      variance[j] += w * delta * delta;
-    }
+  let largest = 0;
+  for (let q = 0; q < n * d; q++) {
+    const a = Math.abs(x[q]);
+    if (a > largest) largest = a;
   }
-  for (let j = 0; j < d; j++) if (!Number.isFinite(variance[j] / mean.total)) throw covarianceOverflow(j);
+  let total = n;
+  if (weights !== null) {
+    total = 0;
+    for (let i = 0; i < n; i++) total += weights[i];
+  }
+  if (!Number.isFinite(16 * largest * largest * total)) {
+    const mean = columnMeans(matrix, weights);
+    const variance = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      const w = weights === null ? 1 : weights[i];
+      for (let j = 0; j < d; j++) {
+        const delta = x[i * d + j] - mean[j];
+        variance[j] += w * delta * delta;
+      }
+    }
+    for (let j = 0; j < d; j++) if (!Number.isFinite(variance[j] / mean.total)) throw covarianceOverflow(j);
+  }
   let cov: Float64Array | null = null;
   return () => (cov ??= dataCovariance(matrix, weights, regularization));
 }

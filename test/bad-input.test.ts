@@ -564,6 +564,16 @@ describe('overflow is reported as such', () => {
     expect(() => fit([[1e300], [-1e300], [0]], { components: 1 })).toThrow(/covariance overflows double precision.*rescale/);
   });
 
+  it('names the feature whose variance overflows', () => {
+    expect(() => fit([[0, 1e300], [1, -1e300], [2, 0]], { components: 1 })).toThrow(/overflows double precision \(feature 1\)/);
+  });
+
+  it('accepts huge values whose spread is small (the quick bound fails, the exact check passes)', () => {
+    const rows = [1, 1 + 1e-7, 1 - 1e-7, 1 + 2e-7, 1 - 3e-7].map((v) => [1e154 * v]);
+    const model = fit(rows, { components: 1 });
+    expect(model.means[0][0] / 1e154).toBeCloseTo(1, 6);
+  });
+
   it('fit rejects sample weights whose sum overflows', () => {
     const rows = [[1], [2], [3], [4]];
     expect(() => fit(rows, { components: 1, sampleWeights: [1e308, 1e308, 1e308, 1e308] })).toThrow(/sampleWeights sum to more than the largest double/);
