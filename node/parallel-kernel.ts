@@ -14,11 +14,14 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { EvaluationOutputs, Kernel, LoadedData, Matrix, PackedParameters, SufficientStatistics } from '../src/index.js';
+import { CHUNK_ROWS } from '../src/kernels/kernel.js';
 import { referenceKernel } from '../src/kernels/reference.js';
-import { resultLayout, type EStepMessage, type LoadMessage, type WorkerReply } from './parallel-protocol.js';
+import { lloyd as lloydOnMainThread } from '../src/kmeans.js';
+import { lloydSlot, runLloyd, type LloydChunks, type LloydPass, type LloydResult } from '../src/lloyd.js';
+import { resultLayout, type EStepMessage, type LloydMessage, type LoadMessage, type WorkerReply } from './parallel-protocol.js';
 
-/** Rows per chunk: the unit of work given to a worker and of summation order. */
-export const CHUNK_ROWS = 4096;
+/** Rows per chunk (src/kernels/kernel.ts): the unit of work given to a worker and of summation order. */
+export { CHUNK_ROWS };
 
 /** Data of at most this many chunks stays on the main thread (the messages would cost more than they save). */
 export const LOCAL_CHUNKS = 1;
@@ -148,6 +151,71 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
     if (failure !== null) throw new Error(`a parallel kernel worker failed: ${failure}`);
   }
 
+  /**
+   * Lloyd's iterations (src/lloyd.ts `runLloyd`) on this thread, each pass
+   * over the rows run by the workers on the chunks they hold, in parallel;
+   * each chunk's sums come back in its slot and are added here in chunk
+   * order, so the result is that of src/kmeans.ts `lloyd` for any number of threads.
+   */
+  function lloydOnPool(loaded: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult {
+    const data = loaded as ParallelData;
+    if (data.active === 0) {
+      return local.lloyd?.(data.mainThread!, centers, k, maxIterations, tolerance) ?? lloydOnMainThread(data.matrix, data.weights, centers, k, maxIterations, tolerance);
+    }
+    const { chunks, active } = data;
+    const { rows: n, cols: d } = data.matrix;
+    const slot = lloydSlot(k, d);
+    const params = new SharedArrayBuffer(8 * (k * d + 2 * k));
+    const results = new SharedArrayBuffer(8 * chunks * slot);
+    const shared = new Float64Array(params);
+    const slots = new Float64Array(results);
+    type Op = LloydMessage extends infer M ? (M extends { op: string } ? Omit<M, 'type' | 'control' | 'chunkRows'> : never) : never;
+    const send = (op: Op): void => {
+      Atomics.store(control, 0, 0);
+      const message = { type: 'lloyd', control: control.buffer as SharedArrayBuffer, chunkRows: CHUNK_ROWS, ...op } as LloydMessage;
+      for (let t = 0; t < active; t++) pool[t].worker.postMessage(message);
+      waitFor(active);
+    };
+    const work: LloydChunks = {
+      chunks,
+      assign(pass: LloydPass, out: Float64Array): void {
+        shared.set(pass.centers);
+        if (!pass.first) {
+          shared.set(pass.movement, k * d);
+          shared.set(pass.half, k * d + k);
+        }
+        const { first, accumulate, fastest, firstMove, secondMove, margin } = pass;
+        send({ op: 'assign', first, accumulate, fastest, firstMove, secondMove, margin });
+        if (accumulate) out.set(slots);
+      },
+      distances(c: Float64Array, out: Float64Array): void {
+        shared.set(c);
+        const buffer = new SharedArrayBuffer(8 * n);
+        send({ op: 'distances', out: buffer });
+        out.set(new Float64Array(buffer));
+      },
+      inertia(c: Float64Array, out: Float64Array): void {
+        shared.set(c);
+        send({ op: 'inertia' });
+        for (let q = 0; q < chunks; q++) out[q * slot] = slots[q * slot];
+      },
+      labels(out: Int32Array): void {
+        const buffer = new SharedArrayBuffer(4 * n);
+        send({ op: 'labels', out: buffer });
+        out.set(new Int32Array(buffer));
+      },
+      release(): void {
+        send({ op: 'end' });
+      },
+    };
+    send({ op: 'begin', k, d, params, results });
+    try {
+      return runLloyd(work, data, centers, k, maxIterations, tolerance);
+    } finally {
+      work.release();
+    }
+  }
+
   return {
     threads,
     inner,
@@ -246,6 +314,9 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
       s.worstLogDensity = worst;
       return total;
     },
+
+    // k-means on the workers' rows: float64 only (the float32 workers hold rounded rows; fits then use src/kmeans.ts).
+    ...(precision === 'float64' ? { lloyd: lloydOnPool } : {}),
 
     evaluate(loaded: LoadedData, p: PackedParameters, out: EvaluationOutputs): void {
       const data = loaded as ParallelData;

@@ -42,3 +42,25 @@ export function resultLayout(shape: 'full' | 'diag', k: number, d: number) {
   const size = second + (shape === 'full' ? k * d * d : k * d);
   return { counts, first, second, size };
 }
+
+/**
+ * k-means on the rows the workers hold (src/lloyd.ts): the main thread runs
+ * the iterations and sends each worker one message per pass over its chunks.
+ * - `begin`: set up for k clusters of d features; `params` (shared, written
+ *   by the main thread before each pass) holds the centres (k×d), their
+ *   movements (k) and half distances to the nearest other centre (k);
+ *   `results` holds one slot per chunk (src/lloyd.ts `lloydSlot`).
+ * - `assign`: one assignment pass; each chunk's counts and sums go to its slot.
+ * - `distances`: each row's squared distance to its centre, into `out` (n f64).
+ * - `inertia`: each chunk's inertia, into its slot's first value.
+ * - `labels`: each row's label, into `out` (n i32).
+ * - `end`: free the per-row state.
+ */
+export type LloydMessage = { type: 'lloyd'; control: SharedArrayBuffer; chunkRows: number } & (
+  | { op: 'begin'; k: number; d: number; params: SharedArrayBuffer; results: SharedArrayBuffer }
+  | { op: 'assign'; first: boolean; accumulate: boolean; fastest: number; firstMove: number; secondMove: number; margin: number }
+  | { op: 'distances'; out: SharedArrayBuffer }
+  | { op: 'inertia' }
+  | { op: 'labels'; out: SharedArrayBuffer }
+  | { op: 'end' }
+);

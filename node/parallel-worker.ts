@@ -2,12 +2,15 @@
  * A worker of the parallel kernel: it holds a contiguous range of chunks of
  * the data, runs the inner kernel's E-step on each chunk on its own, and
  * writes each chunk's statistics into its slot of the shared result buffer.
+ * For k-means it runs Lloyd's per-chunk work (src/lloyd.ts) on the same
+ * chunks, keeping each row's label and bounds between passes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Kernel, LoadedData, PackedParameters } from '../src/index.js';
 import { createStatistics, type SufficientStatistics } from '../src/kernels/kernel.js';
 import { referenceKernel } from '../src/kernels/reference.js';
-import type { EStepMessage, LoadMessage, WorkerReply } from './parallel-protocol.js';
+import { lloydSlot, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydPass } from '../src/lloyd.js';
+import type { EStepMessage, LloydMessage, LoadMessage, WorkerReply } from './parallel-protocol.js';
 import { resultLayout } from './parallel-protocol.js';
 
 const { inner, precision, port } = workerData as { inner: 'wasm' | 'reference'; precision: 'float64' | 'float32'; port: MessagePort };
@@ -29,6 +32,7 @@ let queue: Promise<void> = innerKernel().then(
 );
 
 function load(message: LoadMessage): void {
+  endLloyd();
   if (message.reset) {
     for (const chunk of chunks) kernel!.release?.(chunk.data);
     chunks = [];
@@ -73,13 +77,82 @@ function eStep(message: EStepMessage): void {
   }
 }
 
+/** The k-means run in progress: its shared buffers and the per-chunk work over this worker's chunks. */
+let session: {
+  k: number;
+  d: number;
+  centers: Float64Array;
+  movement: Float64Array;
+  half: Float64Array;
+  results: Float64Array;
+  work: LloydChunks;
+  /** The chunks' slots, in this worker's chunk order. */
+  local: Float64Array;
+} | null = null;
+
+function endLloyd(): void {
+  session?.work.release();
+  session = null;
+}
+
+function lloyd(message: LloydMessage): void {
+  if (message.op === 'begin') {
+    endLloyd();
+    const { k, d } = message;
+    const parts = chunks.map((chunk) => chunk.data);
+    // The WebAssembly kernel clusters the rows in its own memory; the reference kernel's rows are plain arrays.
+    const source = kernel as Partial<LloydChunksSource>;
+    const work = typeof source.lloydChunks === 'function' ? source.lloydChunks(parts, k, d) : tsLloydChunks(parts, k, d);
+    const params = new Float64Array(message.params);
+    session = {
+      k,
+      d,
+      centers: params.subarray(0, k * d),
+      movement: params.subarray(k * d, k * d + k),
+      half: params.subarray(k * d + k, k * d + 2 * k),
+      results: new Float64Array(message.results),
+      work,
+      local: new Float64Array(chunks.length * lloydSlot(k, d)),
+    };
+    return;
+  }
+  if (message.op === 'end') {
+    endLloyd();
+    return;
+  }
+  if (session === null) throw new Error('k-means was not begun');
+  const { centers, results, work, local } = session;
+  const slot = lloydSlot(session.k, session.d);
+  const firstRow = chunks[0].index * message.chunkRows;
+  let rows = 0;
+  for (const chunk of chunks) rows += chunk.data.matrix.rows;
+  switch (message.op) {
+    case 'assign': {
+      const pass: LloydPass = { ...message, centers, movement: session.movement, half: session.half };
+      work.assign(pass, local);
+      if (pass.accumulate) chunks.forEach((chunk, c) => results.set(local.subarray(c * slot + 1, (c + 1) * slot), chunk.index * slot + 1));
+      break;
+    }
+    case 'distances':
+      work.distances(centers, new Float64Array(message.out, 8 * firstRow, rows));
+      break;
+    case 'inertia':
+      work.inertia(centers, local);
+      chunks.forEach((chunk, c) => (results[chunk.index * slot] = local[c * slot]));
+      break;
+    case 'labels':
+      work.labels(new Int32Array(message.out, 4 * firstRow, rows));
+      break;
+  }
+}
+
 function finish(control: Int32Array, reply: WorkerReply): void {
   port.postMessage(reply);
   Atomics.add(control, 0, 1);
   Atomics.notify(control, 0);
 }
 
-parentPort!.on('message', (message: LoadMessage | EStepMessage | { type: 'close' }) => {
+parentPort!.on('message', (message: LoadMessage | EStepMessage | LloydMessage | { type: 'close' }) => {
   if (message.type === 'close') {
     port.close();
     parentPort!.close();
@@ -90,6 +163,7 @@ parentPort!.on('message', (message: LoadMessage | EStepMessage | { type: 'close'
     try {
       if (kernel === null) throw new Error('the inner kernel could not start');
       if (message.type === 'load') load(message);
+      else if (message.type === 'lloyd') lloyd(message);
       else eStep(message);
       finish(control, { ok: true });
     } catch (error) {

@@ -126,7 +126,7 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
   try {
     for (let restart = 0; restart < opts.restarts && !stopped; restart++) {
       // With known labels the start is the M-step on the labelled rows (./init.ts).
-      const initial = initialParameters(seedRows, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng, labels);
+      const initial = initialParameters(seedRows, weights, k, opts.covariance, opts.init, start, opts.regularization, globalCovariance, rng, labels, kernel, loaded);
       const ctx: RunContext = {
         kernel,
         data: loaded,

@@ -6,7 +6,7 @@
  */
 import { covarianceModels, maximize, pack, type MixtureParameters } from './covariance/index.js';
 import { readMatrix, readVector } from './covariance/shapes.js';
-import { createStatistics } from './kernels/kernel.js';
+import { createStatistics, type Kernel, type LoadedData } from './kernels/kernel.js';
 import { assignNearest, kmeansPlusPlus, lloyd, randomRows } from './kmeans.js';
 import { MixemError, show } from './errors.js';
 import type { StartSource } from './options.js';
@@ -258,8 +258,21 @@ function normalize(values: Float64Array): void {
   for (let q = 0; q < values.length; q++) values[q] /= sum;
 }
 
-/** The init method's assignment: labels from k-means or a nearest centre, or random responsibilities normalized to sum 1. */
-function initialAssignment(method: InitMethod, matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): StartAssignment {
+/**
+ * The init method's assignment: labels from k-means or a nearest centre, or
+ * random responsibilities normalized to sum 1. Lloyd's iterations run on the
+ * kernel (same results, bit for bit) when it offers them and holds exactly
+ * these rows and weights: no copy of the data, and a pool runs them in parallel.
+ */
+function initialAssignment(
+  method: InitMethod,
+  matrix: Matrix,
+  weights: Float64Array | null,
+  k: number,
+  rng: Random,
+  kernel: Kernel | null,
+  loaded: LoadedData | null,
+): StartAssignment {
   const n = matrix.rows;
   if (method === 'random') {
     const resp = new Float64Array(n * k);
@@ -274,7 +287,11 @@ function initialAssignment(method: InitMethod, matrix: Matrix, weights: Float64A
     return { responsibilities: resp };
   }
   const centers = method === 'random-from-data' ? randomRows(matrix, k, rng) : kmeansPlusPlus(matrix, weights, k, rng);
-  if (method === 'kmeans') return { labels: lloyd(matrix, weights, centers, k, 300, 1e-4).labels };
+  if (method === 'kmeans') {
+    const onKernel = kernel?.lloyd !== undefined && loaded !== null && loaded.matrix === matrix && loaded.weights === weights;
+    const result = onKernel ? kernel.lloyd!(loaded, centers, k, 300, 1e-4) : lloyd(matrix, weights, centers, k, 300, 1e-4);
+    return { labels: result.labels };
+  }
   const labels = new Int32Array(n);
   assignNearest(matrix, weights, centers, k, labels, new Float64Array(n));
   return { labels };
@@ -299,12 +316,14 @@ export function initialParameters(
   globalCovariance: () => Float64Array,
   rng: Random,
   labels: Int32Array | null = null,
+  kernel: Kernel | null = null,
+  loaded: LoadedData | null = null,
 ): MixtureParameters {
   const d = matrix.cols;
   if (start.weights && start.means && start.covariances) {
     return { covariance, k, d, weights: start.weights.slice(), means: start.means.slice(), covariances: start.covariances.slice() };
   }
-  const assignment = labels === null ? initialAssignment(method, matrix, weights, k, rng) : { labels };
+  const assignment = labels === null ? initialAssignment(method, matrix, weights, k, rng, kernel, loaded) : { labels };
   const estimated = parametersFromResponsibilities(matrix, weights, assignment, k, covariance, regularization, globalCovariance, rng);
   return {
     covariance,

@@ -44,7 +44,7 @@ import {
 import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
 import { decodeBase64 } from './base64.js';
 import { wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
-import { runLloyd, type LloydChunks, type LloydChunksSource, type LloydResult, type LloydRows } from '../lloyd.js';
+import { type LloydChunks, type LloydChunksSource, type LloydRows } from '../lloyd.js';
 
 /** Rows per chunk of `eStep` and `evaluate` (src/kernels/kernel.ts), exported here as before. */
 export { CHUNK_ROWS };

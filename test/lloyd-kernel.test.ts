@@ -1,0 +1,153 @@
+/**
+ * k-means on the rows a kernel holds (Kernel.lloyd): the worker pool, on 1, 2
+ * and 3 threads, with the WebAssembly or the reference kernel inside, must give src/kmeans.ts lloydTs's labels,
+ * centres, iterations and inertia bit for bit (chunked sums, src/lloyd.ts).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createParallelKernel, type ParallelKernel } from '../node/parallel-kernel.js';
+import { fit, referenceKernel, Random, type Kernel } from '../src/index.js';
+import { CHUNK_ROWS } from '../src/kernels/kernel.js';
+import { createWasmKernelSync } from '../src/kernels/wasm.js';
+import { kmeansPlusPlus, lloydTs, type LloydResult } from '../src/kmeans.js';
+import type { Matrix } from '../src/types.js';
+
+const pools = new Map<string, ParallelKernel>();
+afterAll(async () => {
+  await Promise.all([...pools.values()].map((p) => p.close()));
+});
+
+/** One pool per (threads, inner), shared by the tests: starting workers is the slow part. */
+async function pool(threads: number, inner: 'wasm' | 'reference'): Promise<ParallelKernel> {
+  const key = `${threads}-${inner}`;
+  if (!pools.has(key)) pools.set(key, await createParallelKernel({ threads, inner }));
+  return pools.get(key)!;
+}
+
+/** Every kernel with `lloyd` under test, by name. */
+async function kernels(): Promise<[string, Kernel][]> {
+  const list: [string, Kernel][] = [];
+  for (const inner of ['wasm', 'reference'] as const) for (const threads of [1, 2, 3]) list.push([`pool ${threads} ${inner}`, await pool(threads, inner)]);
+  return list;
+}
+
+/** n rows in d dimensions from `groups` overlapping Gaussian blobs. */
+function overlapping(n: number, d: number, groups: number, seed: number): Matrix {
+  const rng = new Random(seed);
+  const means = Array.from({ length: groups * d }, () => 2 * rng.normal());
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const g = rng.integer(groups);
+    for (let j = 0; j < d; j++) data[i * d + j] = means[g * d + j] + rng.normal();
+  }
+  return { rows: n, cols: d, data };
+}
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+function expectSame(actual: LloydResult, expected: LloydResult, what: string): void {
+  expect([actual.iterations, actual.converged], what).toEqual([expected.iterations, expected.converged]);
+  expect(sameBits(actual.labels, expected.labels), `${what}: labels`).toBe(true);
+  expect(sameBits(actual.centers, expected.centers), `${what}: centres`).toBe(true);
+  expect(Object.is(actual.inertia, expected.inertia), `${what}: inertia ${actual.inertia} vs ${expected.inertia}`).toBe(true);
+}
+
+/** Every kernel's lloyd on (matrix, weights) from `start` against lloydTs. */
+async function expectKernelsSame(matrix: Matrix, weights: Float64Array | null, start: Float64Array, k: number, maxIterations = 300): Promise<LloydResult> {
+  const expected = lloydTs(matrix, weights, Float64Array.from(start), k, maxIterations, 1e-4);
+  for (const [name, kernel] of await kernels()) {
+    const loaded = kernel.load(matrix, weights);
+    try {
+      const centers = Float64Array.from(start);
+      const actual = kernel.lloyd!(loaded, centers, k, maxIterations, 1e-4);
+      expect(actual.centers).toBe(centers); // updated in place, as lloyd does
+      expectSame(actual, expected, `${name}, n ${matrix.rows}, d ${matrix.cols}, k ${k}`);
+    } finally {
+      kernel.release?.(loaded);
+    }
+  }
+  return expected;
+}
+
+describe('Kernel.lloyd', () => {
+  it('gives lloydTs’s bits on every kernel and thread count, weighted and unweighted', async () => {
+    for (const [n, d, k, seed] of [
+      [1000, 3, 4, 1], // one chunk: the pool keeps it on the main thread
+      [3 * CHUNK_ROWS + 123, 3, 5, 2], // a partial last chunk
+      [6 * CHUNK_ROWS + 1000, 2, 6, 3], // several chunks per worker
+      [2 * CHUNK_ROWS + 17, 1, 4, 4], // d = 1
+      [2 * CHUNK_ROWS + 5, 7, 1, 5], // k = 1
+    ]) {
+      const matrix = overlapping(n, d, Math.max(2, k - 1), seed);
+      const rng = new Random(seed);
+      const weights = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : 0.1 + 2 * rng.uniform()));
+      for (const w of [null, weights]) {
+        const result = await expectKernelsSame(matrix, w, kmeansPlusPlus(matrix, w, k, new Random(seed)), k);
+        if (k > 1) expect(result.iterations).toBeGreaterThan(2);
+      }
+    }
+  });
+
+  it('matches with d = 50, and when iterations run out', async () => {
+    const matrix = overlapping(2 * CHUNK_ROWS + 300, 50, 6, 6);
+    const start = kmeansPlusPlus(matrix, null, 8, new Random(6));
+    await expectKernelsSame(matrix, null, start, 8, 10);
+    await expectKernelsSame(matrix, null, start, 8, 0);
+    await expectKernelsSame(matrix, null, start, 8, 1);
+  });
+
+  it('relocates emptied clusters to the same rows', async () => {
+    const matrix = overlapping(3 * CHUNK_ROWS + 77, 3, 3, 7);
+    // Two centres far from every row: they empty out and move to the worst-fitted rows, in any chunk.
+    const far = Float64Array.from([...matrix.data.subarray(0, 6), 1e3, 1e3, 1e3, -1e3, 1e3, -1e3]);
+    for (const maxIterations of [1, 2, 300]) await expectKernelsSame(matrix, null, far, 4, maxIterations);
+    const rng = new Random(8);
+    await expectKernelsSame(matrix, Float64Array.from({ length: matrix.rows }, () => rng.uniform()), far, 4);
+  });
+
+  it('is absent from the float32 pool, which fits with the k-means of src/kmeans.ts', async () => {
+    const float32 = await createParallelKernel({ threads: 1, precision: 'float32' });
+    pools.set('float32', float32);
+    expect(float32.lloyd).toBeUndefined();
+  });
+});
+
+describe('fit with k-means on the kernel', () => {
+  const matrix = overlapping(5 * CHUNK_ROWS + 999, 4, 4, 11);
+  const data = { rows: matrix.rows, cols: matrix.cols, data: matrix.data };
+
+  it('starts from the same k-means on every kernel, and the pool gives the WebAssembly kernel’s model', async () => {
+    const options = { components: 4, covariance: 'diag' as const, seed: 3 };
+    // No EM step: the model is the k-means start, which must not depend on the kernel.
+    const starts = [];
+    for (const kernel of [referenceKernel, createWasmKernelSync(), await pool(2, 'wasm'), await pool(3, 'reference')]) {
+      starts.push(fit(data, { ...options, maxIterations: 0, kernel }).means);
+    }
+    for (const means of starts.slice(1)) expect(means).toEqual(starts[0]);
+    const single = JSON.stringify(fit(data, { ...options, kernel: createWasmKernelSync() }));
+    for (const threads of [1, 2, 3]) expect(JSON.stringify(fit(data, { ...options, kernel: await pool(threads, 'wasm') }))).toBe(single);
+  });
+
+  it('calls the kernel’s lloyd when it holds exactly the seeding rows, and not for data with missing values', async () => {
+    const inner = await pool(2, 'wasm');
+    let calls = 0;
+    const counting: Kernel = {
+      ...inner,
+      lloyd(...args) {
+        calls++;
+        return inner.lloyd!(...args);
+      },
+    };
+    const weights = Array.from({ length: matrix.rows }, (_, i) => 1 + (i % 3));
+    const plain = fit(data, { components: 3, seed: 1, maxIterations: 0, sampleWeights: weights, kernel: counting });
+    expect(calls).toBe(1);
+    expect(plain.means).toEqual(fit(data, { components: 3, seed: 1, maxIterations: 0, sampleWeights: weights }).means);
+    const holes = Float64Array.from(matrix.data);
+    holes[5] = NaN;
+    fit({ rows: matrix.rows, cols: matrix.cols, data: holes }, { components: 3, seed: 1, maxIterations: 0, kernel: counting });
+    expect(calls).toBe(1);
+  });
+});
