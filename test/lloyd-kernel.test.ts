@@ -1,6 +1,7 @@
 /**
  * k-means on the rows a kernel holds (Kernel.lloyd): the worker pool, on 1, 2
- * and 3 threads, with the WebAssembly or the reference kernel inside, must give src/kmeans.ts lloydTs's labels,
+ * and 3 threads, with the WebAssembly or the reference kernel inside, and the
+ * single-threaded WebAssembly kernel must give src/kmeans.ts lloydTs's labels,
  * centres, iterations and inertia bit for bit (chunked sums, src/lloyd.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ async function pool(threads: number, inner: 'wasm' | 'reference'): Promise<Paral
 
 /** Every kernel with `lloyd` under test, by name. */
 async function kernels(): Promise<[string, Kernel][]> {
-  const list: [string, Kernel][] = [];
+  const list: [string, Kernel][] = [['wasm', createWasmKernelSync()]];
   for (const inner of ['wasm', 'reference'] as const) for (const threads of [1, 2, 3]) list.push([`pool ${threads} ${inner}`, await pool(threads, inner)]);
   return list;
 }
@@ -112,6 +113,7 @@ describe('Kernel.lloyd', () => {
     const float32 = await createParallelKernel({ threads: 1, precision: 'float32' });
     pools.set('float32', float32);
     expect(float32.lloyd).toBeUndefined();
+    expect(createWasmKernelSync({ precision: 'float32' }).lloyd).toBeUndefined();
   });
 });
 

@@ -17,6 +17,10 @@
  *   reference kernel within rounding, not bit for bit (in tests, within
  *   3e-14 of each output's scale, most within 1e-15), and the two builds may
  *   differ from each other in the last bits.
+ * - `lloyd` runs k-means's Lloyd iterations on the loaded rows in place
+ *   (assembly/lloyd-chunks.ts is compiled into the float64 module), with
+ *   src/kmeans.ts `lloyd`'s results bit for bit: the k-means start of a fit
+ *   needs no second copy of the data.
  * - `precision: 'float32'` (opt-in) runs assembly/estep32.ts instead: the
  *   data are stored as f32 (half the bytes), each chunk in its own frame
  *   (centred on its column medians, scaled by powers of two), and the
@@ -44,7 +48,7 @@ import {
 import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
 import { decodeBase64 } from './base64.js';
 import { wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
-import { type LloydChunks, type LloydChunksSource, type LloydRows } from '../lloyd.js';
+import { runLloyd, type LloydChunks, type LloydChunksSource, type LloydResult, type LloydRows } from '../lloyd.js';
 
 /** Rows per chunk of `eStep` and `evaluate` (src/kernels/kernel.ts), exported here as before. */
 export { CHUNK_ROWS };
@@ -472,6 +476,18 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource {
       return { x: part.x, w: part.w, rows: part.matrix.rows };
     });
     return wasmLloydChunks(this.#wasm, rows, k, d);
+  }
+
+  /** src/kmeans.ts `lloyd` (the same bits) on the rows this kernel holds: no second copy of the data. */
+  lloyd(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult {
+    return this.#withLoaded(data, (h) => {
+      const chunks = this.lloydChunks([h], k, h.matrix.cols);
+      try {
+        return runLloyd(chunks, h, centers, k, maxIterations, tolerance);
+      } finally {
+        chunks.release();
+      }
+    });
   }
 
   exp(values: Float64Array): Float64Array {
