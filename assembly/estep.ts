@@ -67,10 +67,12 @@
  *   the diagonal path BLOCK_ROWS row sums, r values and row addresses.
  */
 
-// k-means on the rows this module already holds (src/kernels/lloyd-wasm.ts):
-// the per-chunk work of Lloyd's algorithm, exact in both builds (it uses no
-// fused multiply-add; scripts/build-wasm.mjs checks the relaxed build).
+// k-means on the rows this module already holds (src/kernels/lloyd-wasm.ts,
+// src/kernels/seed-wasm.ts): the per-chunk work of Lloyd's algorithm and of
+// k-means++ seeding, exact in both builds (they use no fused multiply-add;
+// scripts/build-wasm.mjs checks the relaxed build).
 export { lloydAssign, lloydCentres, lloydConfigure, lloydDistances, lloydInertia, lloydRelease } from './lloyd-chunks';
+export { seedConfigure, seedLastPositive, seedPick, seedPoints, seedRelease, seedRescore, seedStart, seedTrials, seedUpdate } from './seed-chunks';
 
 /** Rows per summation block (src/kernels/kernel.ts BLOCK_ROWS). */
 const BLOCK_ROWS: i32 = 256;

@@ -16,9 +16,11 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { EvaluationOutputs, Kernel, LoadedData, Matrix, PackedParameters, SufficientStatistics } from '../src/index.js';
 import { CHUNK_ROWS } from '../src/kernels/kernel.js';
 import { referenceKernel } from '../src/kernels/reference.js';
-import { lloyd as lloydOnMainThread } from '../src/kmeans.js';
+import { kmeansPlusPlus as seedOnMainThread, lloyd as lloydOnMainThread } from '../src/kmeans.js';
+import type { Random } from '../src/random.js';
+import { runSeeding, seedTrials, type SeedChunks } from '../src/seeding.js';
 import { lloydSlot, runLloyd, type LloydChunks, type LloydPass, type LloydResult } from '../src/lloyd.js';
-import { resultLayout, type EStepMessage, type LloydMessage, type LoadMessage, type WorkerReply } from './parallel-protocol.js';
+import { resultLayout, type EStepMessage, type LloydMessage, type LoadMessage, type SeedMessage, type WorkerReply } from './parallel-protocol.js';
 
 /** Rows per chunk (src/kernels/kernel.ts): the unit of work given to a worker and of summation order. */
 export { CHUNK_ROWS };
@@ -216,6 +218,76 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
     }
   }
 
+  /**
+   * Greedy k-means++ seeding (src/seeding.ts `runSeeding`): the draws on this
+   * thread, each pass over the rows run by the workers on the chunks they
+   * hold, in parallel; the chunks' sums are added here in chunk order, so the
+   * centres (and the draws) are those of src/kmeans.ts `kmeansPlusPlus` for
+   * any number of threads.
+   */
+  function seedOnPool(loaded: LoadedData, k: number, rng: Random): Float64Array {
+    const data = loaded as ParallelData;
+    if (data.active === 0) return local.kmeansPlusPlus?.(data.mainThread!, k, rng) ?? seedOnMainThread(data.matrix, data.weights, k, rng);
+    const { chunks, active } = data;
+    const d = data.matrix.cols;
+    const trials = seedTrials(k);
+    const points = new SharedArrayBuffer(8 * Math.max(1, trials * d));
+    const sums = new SharedArrayBuffer(8 * chunks * trials);
+    const picks = new SharedArrayBuffer(4 * (2 * trials + chunks));
+    const targets = new SharedArrayBuffer(8 * 2 * trials);
+    const shared = { points: new Float64Array(points), sums: new Float64Array(sums), picks: new Int32Array(picks), targets: new Float64Array(targets) };
+    type Op = SeedMessage extends infer M ? (M extends { op: string } ? Omit<M, 'type' | 'control' | 'chunkRows'> : never) : never;
+    const send = (op: Op): void => {
+      Atomics.store(control, 0, 0);
+      const message = { type: 'seed', control: control.buffer as SharedArrayBuffer, chunkRows: CHUNK_ROWS, ...op } as SeedMessage;
+      for (let t = 0; t < active; t++) pool[t].worker.postMessage(message);
+      waitFor(active);
+    };
+    const chunkSums = (out: Float64Array): void => out.set(shared.sums.subarray(0, chunks));
+    const work: SeedChunks = {
+      chunks,
+      start(centre: Float64Array, out: Float64Array): void {
+        shared.points.set(centre);
+        send({ op: 'start' });
+        chunkSums(out);
+      },
+      update(centre: Float64Array, out: Float64Array): void {
+        shared.points.set(centre);
+        send({ op: 'update' });
+        chunkSums(out);
+      },
+      rescore(clear: boolean, out: Float64Array): void {
+        send({ op: 'rescore', clear });
+        chunkSums(out);
+      },
+      trials(candidates: Float64Array, count: number, out: Float64Array): void {
+        shared.points.set(candidates.subarray(0, count * d));
+        send({ op: 'trials', count });
+        out.set(shared.sums.subarray(0, chunks * count));
+      },
+      pick(chunk: Int32Array, target: Float64Array, prefix: Float64Array, out: Int32Array): void {
+        shared.picks.set(chunk);
+        shared.targets.set(target);
+        shared.targets.set(prefix, trials);
+        send({ op: 'pick', count: chunk.length });
+        out.set(shared.picks.subarray(trials, trials + chunk.length));
+      },
+      lastPositive(out: Int32Array): void {
+        send({ op: 'last' });
+        out.set(shared.picks.subarray(2 * trials, 2 * trials + chunks));
+      },
+      release(): void {
+        send({ op: 'end' });
+      },
+    };
+    send({ op: 'begin', d, trials, points, sums, picks, targets });
+    try {
+      return runSeeding(work, data, k, rng);
+    } finally {
+      work.release();
+    }
+  }
+
   return {
     threads,
     inner,
@@ -315,8 +387,8 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
       return total;
     },
 
-    // k-means on the workers' rows: float64 only (the float32 workers hold rounded rows; fits then use src/kmeans.ts).
-    ...(precision === 'float64' ? { lloyd: lloydOnPool } : {}),
+    // k-means (seeding and Lloyd) on the workers' rows: float64 only (the float32 workers hold rounded rows; fits then use src/kmeans.ts).
+    ...(precision === 'float64' ? { lloyd: lloydOnPool, kmeansPlusPlus: seedOnPool } : {}),
 
     evaluate(loaded: LoadedData, p: PackedParameters, out: EvaluationOutputs): void {
       const data = loaded as ParallelData;

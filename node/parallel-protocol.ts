@@ -64,3 +64,24 @@ export type LloydMessage = { type: 'lloyd'; control: SharedArrayBuffer; chunkRow
   | { op: 'labels'; out: SharedArrayBuffer }
   | { op: 'end' }
 );
+
+/**
+ * k-means++ seeding on the rows the workers hold (src/seeding.ts): the main
+ * thread draws and sends one message per pass. At `begin`: `points` (shared,
+ * f64) holds the new centre or the candidates (trials×d); `sums` (f64)
+ * receives each chunk's sum of scores at [chunk], or its candidates' sums at
+ * [chunk·trials + t]; `picks` (i32) holds the draws' chunks [0, trials), the
+ * picked rows [trials, 2·trials) and each chunk's last row with a positive
+ * score [2·trials, 2·trials + chunks); `targets` (f64) holds the draws'
+ * targets [0, trials) and their chunks' prefixes [trials, 2·trials).
+ */
+export type SeedMessage = { type: 'seed'; control: SharedArrayBuffer; chunkRows: number } & (
+  | { op: 'begin'; d: number; trials: number; points: SharedArrayBuffer; sums: SharedArrayBuffer; picks: SharedArrayBuffer; targets: SharedArrayBuffer }
+  | { op: 'start' }
+  | { op: 'update' }
+  | { op: 'rescore'; clear: boolean }
+  | { op: 'trials'; count: number }
+  | { op: 'pick'; count: number }
+  | { op: 'last' }
+  | { op: 'end' }
+);

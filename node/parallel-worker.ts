@@ -2,15 +2,18 @@
  * A worker of the parallel kernel: it holds a contiguous range of chunks of
  * the data, runs the inner kernel's E-step on each chunk on its own, and
  * writes each chunk's statistics into its slot of the shared result buffer.
- * For k-means it runs Lloyd's per-chunk work (src/lloyd.ts) on the same
- * chunks, keeping each row's label and bounds between passes.
+ * For k-means it runs the seeding's and Lloyd's per-chunk work
+ * (src/seeding.ts, src/lloyd.ts) on the same chunks, keeping each row's
+ * state (distance to the nearest centre and score; label and bounds)
+ * between passes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Kernel, LoadedData, PackedParameters } from '../src/index.js';
 import { createStatistics, type SufficientStatistics } from '../src/kernels/kernel.js';
 import { referenceKernel } from '../src/kernels/reference.js';
 import { lloydSlot, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydPass } from '../src/lloyd.js';
-import type { EStepMessage, LloydMessage, LoadMessage, WorkerReply } from './parallel-protocol.js';
+import { tsSeedChunks, type SeedChunks, type SeedChunksSource } from '../src/seeding.js';
+import type { EStepMessage, LloydMessage, LoadMessage, SeedMessage, WorkerReply } from './parallel-protocol.js';
 import { resultLayout } from './parallel-protocol.js';
 
 const { inner, precision, port } = workerData as { inner: 'wasm' | 'reference'; precision: 'float64' | 'float32'; port: MessagePort };
@@ -33,6 +36,7 @@ let queue: Promise<void> = innerKernel().then(
 
 function load(message: LoadMessage): void {
   endLloyd();
+  endSeed();
   if (message.reset) {
     for (const chunk of chunks) kernel!.release?.(chunk.data);
     chunks = [];
@@ -146,13 +150,99 @@ function lloyd(message: LloydMessage): void {
   }
 }
 
+/** The k-means++ seeding in progress: its shared buffers and the per-chunk work over this worker's chunks. */
+let seeding: {
+  d: number;
+  trials: number;
+  points: Float64Array;
+  sums: Float64Array;
+  picks: Int32Array;
+  targets: Float64Array;
+  work: SeedChunks;
+  /** Scratch in this worker's chunk order. */
+  local: Float64Array;
+} | null = null;
+
+function endSeed(): void {
+  seeding?.work.release();
+  seeding = null;
+}
+
+function seed(message: SeedMessage): void {
+  if (message.op === 'begin') {
+    endSeed();
+    const { d, trials } = message;
+    const parts = chunks.map((chunk) => chunk.data);
+    const source = kernel as Partial<SeedChunksSource>;
+    const work = typeof source.seedChunks === 'function' ? source.seedChunks(parts, d, trials) : tsSeedChunks(parts, d);
+    seeding = {
+      d,
+      trials,
+      points: new Float64Array(message.points),
+      sums: new Float64Array(message.sums),
+      picks: new Int32Array(message.picks),
+      targets: new Float64Array(message.targets),
+      work,
+      local: new Float64Array(chunks.length * trials),
+    };
+    return;
+  }
+  if (message.op === 'end') {
+    endSeed();
+    return;
+  }
+  if (seeding === null) throw new Error('the seeding was not begun');
+  const { d, trials, points, sums, picks, targets, work, local } = seeding;
+  const firstChunk = chunks[0].index;
+  const firstRow = firstChunk * message.chunkRows;
+  const chunkSums = (): void => chunks.forEach((chunk, c) => (sums[chunk.index] = local[c]));
+  switch (message.op) {
+    case 'start':
+      work.start(points.subarray(0, d), local);
+      chunkSums();
+      break;
+    case 'update':
+      work.update(points.subarray(0, d), local);
+      chunkSums();
+      break;
+    case 'rescore':
+      work.rescore(message.clear, local);
+      chunkSums();
+      break;
+    case 'trials': {
+      const count = message.count;
+      work.trials(points.subarray(0, count * d), count, local);
+      chunks.forEach((chunk, c) => sums.set(local.subarray(c * count, (c + 1) * count), chunk.index * count));
+      break;
+    }
+    case 'pick': {
+      // The draws whose chunk this worker holds, as its own chunk numbers.
+      const mine: number[] = [];
+      for (let q = 0; q < message.count; q++) if (picks[q] >= firstChunk && picks[q] < firstChunk + chunks.length) mine.push(q);
+      const chunk = Int32Array.from(mine, (q) => picks[q] - firstChunk);
+      const target = Float64Array.from(mine, (q) => targets[q]);
+      const prefix = Float64Array.from(mine, (q) => targets[trials + q]);
+      const out = new Int32Array(mine.length);
+      work.pick(chunk, target, prefix, out);
+      mine.forEach((q, r) => (picks[trials + q] = out[r] < 0 ? -1 : firstRow + out[r]));
+      break;
+    }
+    case 'last': {
+      const out = new Int32Array(chunks.length);
+      work.lastPositive(out);
+      chunks.forEach((chunk, c) => (picks[2 * trials + chunk.index] = out[c] < 0 ? -1 : firstRow + out[c]));
+      break;
+    }
+  }
+}
+
 function finish(control: Int32Array, reply: WorkerReply): void {
   port.postMessage(reply);
   Atomics.add(control, 0, 1);
   Atomics.notify(control, 0);
 }
 
-parentPort!.on('message', (message: LoadMessage | EStepMessage | LloydMessage | { type: 'close' }) => {
+parentPort!.on('message', (message: LoadMessage | EStepMessage | LloydMessage | SeedMessage | { type: 'close' }) => {
   if (message.type === 'close') {
     port.close();
     parentPort!.close();
@@ -164,6 +254,7 @@ parentPort!.on('message', (message: LoadMessage | EStepMessage | LloydMessage | 
       if (kernel === null) throw new Error('the inner kernel could not start');
       if (message.type === 'load') load(message);
       else if (message.type === 'lloyd') lloyd(message);
+      else if (message.type === 'seed') seed(message);
       else eStep(message);
       finish(control, { ok: true });
     } catch (error) {

@@ -16,8 +16,8 @@
  *   them at validation, and src/kernels/wasm.ts then takes the SIMD build.
  *
  * The float64 builds also hold the per-chunk k-means functions
- * (assembly/lloyd-chunks.ts), checked to be free of relaxed instructions, so
- * that k-means gives the same bits in either build.
+ * (assembly/seed-chunks.ts, assembly/lloyd-chunks.ts), checked to be free of
+ * relaxed instructions, so that k-means gives the same bits in either build.
  *
  * Both use AssemblyScript's minimal runtime (the TLSF allocator behind
  * `alloc`/`free`; no garbage is ever made) and no assertions.
@@ -101,18 +101,21 @@ async function checkExpTable() {
 }
 
 /**
- * The k-means functions compiled into the E-step module (assembly/lloyd-chunks.ts
- * and the distances it uses) must give the TypeScript's doubles in every
- * build: fails if any is missing or if a relaxed (possibly fused) instruction
- * appears in their bodies, as it could in the relaxed build.
+ * The k-means functions compiled into the E-step module
+ * (assembly/seed-chunks.ts, assembly/lloyd-chunks.ts and the distances they
+ * use) must give the TypeScript's doubles in every build: fails if any is
+ * missing or if a relaxed (possibly fused) instruction appears in their
+ * bodies, as it could in the relaxed build.
  */
 function checkExactKmeans(text, label) {
-  const bodies = text.split(/\n(?= \(func )/).filter((f) => /^ \(func \$assembly\/(lloyd-chunks|distances)\//.test(f));
+  const bodies = text.split(/\n(?= \(func )/).filter((f) => /^ \(func \$assembly\/(lloyd-chunks|seed-chunks|distances)\//.test(f));
   if (bodies.length === 0) throw new Error(`the ${label} build has no k-means functions`);
   for (const body of bodies) {
     if (/relaxed/.test(body)) throw new Error(`the ${label} build's k-means code uses relaxed SIMD: ${body.slice(0, 80)}`);
   }
-  for (const name of ['lloydConfigure', 'lloydCentres', 'lloydAssign', 'lloydDistances', 'lloydInertia', 'lloydRelease']) {
+  const names = ['lloydConfigure', 'lloydCentres', 'lloydAssign', 'lloydDistances', 'lloydInertia', 'lloydRelease'];
+  names.push('seedConfigure', 'seedPoints', 'seedStart', 'seedUpdate', 'seedRescore', 'seedTrials', 'seedPick', 'seedLastPositive', 'seedRelease');
+  for (const name of names) {
     if (!text.includes(`(export "${name}"`)) throw new Error(`the ${label} build does not export ${name}`);
   }
 }

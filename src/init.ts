@@ -260,9 +260,10 @@ function normalize(values: Float64Array): void {
 
 /**
  * The init method's assignment: labels from k-means or a nearest centre, or
- * random responsibilities normalized to sum 1. Lloyd's iterations run on the
- * kernel (same results, bit for bit) when it offers them and holds exactly
- * these rows and weights: no copy of the data, and a pool runs them in parallel.
+ * random responsibilities normalized to sum 1. The k-means++ seeding and
+ * Lloyd's iterations run on the kernel (same results, bit for bit) when it
+ * offers them and holds exactly these rows and weights: no copy of the data,
+ * and a pool runs them in parallel.
  */
 function initialAssignment(
   method: InitMethod,
@@ -286,10 +287,12 @@ function initialAssignment(
     }
     return { responsibilities: resp };
   }
-  const centers = method === 'random-from-data' ? randomRows(matrix, k, rng) : kmeansPlusPlus(matrix, weights, k, rng);
+  const onKernel = kernel !== null && loaded !== null && loaded.matrix === matrix && loaded.weights === weights;
+  const seeds = (): Float64Array =>
+    onKernel && kernel.kmeansPlusPlus ? kernel.kmeansPlusPlus(loaded, k, rng) : kmeansPlusPlus(matrix, weights, k, rng);
+  const centers = method === 'random-from-data' ? randomRows(matrix, k, rng) : seeds();
   if (method === 'kmeans') {
-    const onKernel = kernel?.lloyd !== undefined && loaded !== null && loaded.matrix === matrix && loaded.weights === weights;
-    const result = onKernel ? kernel.lloyd!(loaded, centers, k, 300, 1e-4) : lloyd(matrix, weights, centers, k, 300, 1e-4);
+    const result = onKernel && kernel.lloyd ? kernel.lloyd(loaded, centers, k, 300, 1e-4) : lloyd(matrix, weights, centers, k, 300, 1e-4);
     return { labels: result.labels };
   }
   const labels = new Int32Array(n);

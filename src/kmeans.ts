@@ -10,9 +10,10 @@
  * Symbols: n rows, d features, k clusters, i a row, j a feature, c a cluster.
  */
 import { MixemError, show } from './errors.js';
-import { kmeansPlusPlusWasm, lloydWasm, lowestTrial } from './kernels/kmeans-wasm.js';
-import { allCentres, distance2, distancesTo, nearestTwo, runLloyd, tsLloydChunks, type LloydResult } from './lloyd.js';
+import { kmeansPlusPlusWasm, lloydWasm } from './kernels/kmeans-wasm.js';
+import { allCentres, distancesTo, nearestTwo, runLloyd, tsLloydChunks, type LloydResult } from './lloyd.js';
 import { toMatrix } from './matrix.js';
+import { runSeeding, tsSeedChunks } from './seeding.js';
 import { resolveSampleWeights } from './options.js';
 import { Random } from './random.js';
 import type { DataInput, Matrix } from './types.js';
@@ -111,7 +112,8 @@ export function randomRows(matrix: Matrix, k: number, rng: Random): Float64Array
 
 /**
  * Greedy k-means++ seeding: each new centre is the best of 2 + ⌊ln k⌋
- * candidates drawn with probability ∝ w·D² (scikit-learn's variant).
+ * candidates drawn with probability ∝ w·D² (scikit-learn's variant), the
+ * sums over rows per chunk of CHUNK_ROWS rows (src/seeding.ts).
  *
  * Runs in WebAssembly SIMD (src/kernels/kmeans-wasm.ts) where the engine has
  * it, with {@link kmeansPlusPlusTs}'s results and random draws, bit for bit;
@@ -121,67 +123,10 @@ export function kmeansPlusPlus(matrix: Matrix, weights: Float64Array | null, k: 
   return kmeansPlusPlusWasm(matrix, weights, k, rng) ?? kmeansPlusPlusTs(matrix, weights, k, rng);
 }
 
-/** {@link kmeansPlusPlus} in TypeScript: the fallback, and the reference for the WebAssembly path. */
+/** {@link kmeansPlusPlus} in TypeScript: the fallback, and the reference for the WebAssembly paths. */
 export function kmeansPlusPlusTs(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array {
-  const { rows: n, cols: d, data: x } = matrix;
-  const centers = new Float64Array(k * d);
-  const trials = 2 + Math.floor(Math.log(k));
-  const first = weights === null ? rng.integer(n) : rng.categorical(weights);
-  centers.set(x.subarray(first * d, (first + 1) * d), 0);
-  // closest[i]: squared distance from row i to its nearest centre so far; score[i] = w·closest[i].
-  const closest = new Float64Array(n);
-  const score = new Float64Array(n);
-  let potential = 0;
-  for (let i = 0; i < n; i++) {
-    const dist = distance2(x, i * d, x, first * d, d);
-    closest[i] = dist;
-    const s = weights === null ? dist : weights[i] * dist;
-    score[i] = s;
-    potential += s;
-  }
-  const rows = new Int32Array(trials);
-  const dist = new Float64Array(trials);
-  const potentials = new Float64Array(trials);
-  let chosenOnce = false;
-  for (let c = 1; c < k; c++) {
-    // The draws depend only on `score`, which the trials leave alone, so all
-    // candidates are drawn first and then evaluated together in one pass.
-    for (let t = 0; t < trials; t++) rows[t] = rng.categorical(score, potential);
-    potentials.fill(0);
-    for (let i = 0; i < n; i++) {
-      distancesTo(x, i * d, x, rows, trials, d, dist);
-      const ci = closest[i];
-      const w = weights === null ? 1 : weights[i];
-      for (let t = 0; t < trials; t++) potentials[t] += w * Math.min(ci, dist[t]);
-    }
-    const best = lowestTrial(potentials, trials);
-    potential = 0;
-    if (best >= 0) {
-      chosenOnce = true;
-      const row = rows[best];
-      centers.set(x.subarray(row * d, (row + 1) * d), c * d);
-      for (let i = 0; i < n; i++) {
-        const ci = Math.min(closest[i], distance2(x, i * d, x, row * d, d));
-        closest[i] = ci;
-        const s = weights === null ? ci : weights[i] * ci;
-        score[i] = s;
-        potential += s;
-      }
-    } else {
-      // No potential below Infinity (overflowing data: all infinite or NaN).
-      // Kept as the plain loop had it: the last candidate stays as the centre
-      // and `closest` keeps the last winner's distances (zeros if none yet).
-      const row = rows[trials - 1];
-      centers.set(x.subarray(row * d, (row + 1) * d), c * d);
-      if (!chosenOnce) closest.fill(0);
-      for (let i = 0; i < n; i++) {
-        const s = weights === null ? closest[i] : weights[i] * closest[i];
-        score[i] = s;
-        potential += s;
-      }
-    }
-  }
-  return centers;
+  const rows = { matrix, weights };
+  return runSeeding(tsSeedChunks([rows], matrix.cols), rows, k, rng);
 }
 
 /** Index of the nearest centre to each row; returns the weighted inertia. */

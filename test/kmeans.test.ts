@@ -180,8 +180,15 @@ function expectSameAsPlain(matrix: Matrix, weights: Float64Array | null, start: 
   return expected;
 }
 
-/** Greedy k-means++ the obvious way: each candidate drawn and scored in turn. */
+/**
+ * Greedy k-means++ the obvious way: each candidate drawn and scored in turn,
+ * sums over rows per chunk of `chunkRows` from zero with the chunks added in
+ * order, and a draw picking the first row whose cumulative score (the
+ * earlier chunks' total plus the chunk's running sum) exceeds its target
+ * (src/seeding.ts).
+ */
 function plainKmeansPlusPlus(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array {
+  const chunkRows = CHUNK_ROWS;
   const { rows: n, cols: d, data: x } = matrix;
   const w = (i: number) => (weights === null ? 1 : weights[i]);
   const distance2 = (i: number, r: number) => {
@@ -192,16 +199,40 @@ function plainKmeansPlusPlus(matrix: Matrix, weights: Float64Array | null, k: nu
     }
     return sum;
   };
+  const chunkedSum = (term: (i: number) => number) => {
+    let total = 0;
+    for (let first = 0; first < n; first += chunkRows) {
+      let chunk = 0;
+      for (let i = first; i < Math.min(n, first + chunkRows); i++) chunk += term(i);
+      total += chunk;
+    }
+    return total;
+  };
+  const draw = (score: Float64Array, potential: number) => {
+    if (!(potential > 0)) return rng.integer(n);
+    const target = rng.uniform() * potential;
+    let prefix = 0;
+    for (let first = 0; first < n; first += chunkRows) {
+      let running = 0;
+      for (let i = first; i < Math.min(n, first + chunkRows); i++) {
+        running += score[i];
+        if (target < prefix + running) return i;
+      }
+      prefix += running;
+    }
+    for (let i = n - 1; i >= 0; i--) if (score[i] > 0) return i;
+    return n - 1;
+  };
   const chosen = [weights === null ? rng.integer(n) : rng.categorical(weights)];
   let closest = Float64Array.from({ length: n }, (_, i) => distance2(i, chosen[0]));
   for (let c = 1; c < k; c++) {
     const score = Float64Array.from(closest, (v, i) => w(i) * v);
-    const potential = score.reduce((a, b) => a + b, 0);
+    const potential = chunkedSum((i) => score[i]);
     let best: { potential: number; row: number; closest: Float64Array } | null = null;
     for (let t = 0; t < 2 + Math.floor(Math.log(k)); t++) {
-      const row = rng.categorical(score, potential);
+      const row = draw(score, potential);
       const candidate = Float64Array.from(closest, (v, i) => Math.min(v, distance2(i, row)));
-      const total = candidate.reduce((a, v, i) => a + w(i) * v, 0);
+      const total = chunkedSum((i) => w(i) * candidate[i]);
       if (best === null || total < best.potential) best = { potential: total, row, closest: candidate };
     }
     chosen.push(best!.row);
@@ -451,6 +482,34 @@ describe('lloyd over several chunks of rows', () => {
       }
     }
     expect(orderMattered).toBe(true);
+  });
+
+  it('seeds k-means++ with per-chunk sums and draws, in TypeScript and WebAssembly alike', () => {
+    // (Whole-data sums would almost always give the same seeds: a draw or a
+    // choice changes only when a target or two candidates' potentials lie
+    // within rounding of each other. The Lloyd test above tells the orders apart.)
+    for (const [n, d, k, seed] of [
+      [3 * CHUNK_ROWS + 123, 3, 5, 1],
+      [2 * CHUNK_ROWS + 1, 1, 9, 2],
+      [CHUNK_ROWS + 500, 50, 4, 3],
+      [4 * CHUNK_ROWS, 2, 1, 4],
+    ]) {
+      const matrix = overlapping(n, d, 4, seed);
+      const rng = new Random(seed);
+      const weights = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : 0.1 + 2 * rng.uniform()));
+      for (const w of [null, weights]) {
+        const plainRng = new Random(seed);
+        const expected = plainKmeansPlusPlus(matrix, w, k, plainRng);
+        const tsRng = new Random(seed);
+        expect(sameBits(kmeansPlusPlusTs(matrix, w, k, tsRng), expected)).toBe(true);
+        const wasmRng = new Random(seed);
+        expect(sameBits(kmeansPlusPlusWasm(matrix, w, k, wasmRng)!, expected)).toBe(true);
+        // The same random draws were made: the streams continue alike.
+        const next = plainRng.nextUint32();
+        expect(tsRng.nextUint32()).toBe(next);
+        expect(wasmRng.nextUint32()).toBe(next);
+      }
+    }
   });
 
   it('relocates emptied clusters to the same rows across chunks', () => {

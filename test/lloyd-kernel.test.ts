@@ -1,15 +1,17 @@
 /**
- * k-means on the rows a kernel holds (Kernel.lloyd): the worker pool, on 1, 2
- * and 3 threads, with the WebAssembly or the reference kernel inside, and the
- * single-threaded WebAssembly kernel must give src/kmeans.ts lloydTs's labels,
- * centres, iterations and inertia bit for bit (chunked sums, src/lloyd.ts).
+ * k-means on the rows a kernel holds (Kernel.kmeansPlusPlus, Kernel.lloyd):
+ * the worker pool, on 1, 2 and 3 threads, with the WebAssembly or the
+ * reference kernel inside, and the single-threaded WebAssembly kernel must
+ * give src/kmeans.ts kmeansPlusPlusTs's draws and centres and lloydTs's
+ * labels, centres, iterations and inertia bit for bit (chunked sums,
+ * src/seeding.ts and src/lloyd.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParallelKernel, type ParallelKernel } from '../node/parallel-kernel.js';
 import { fit, referenceKernel, Random, type Kernel } from '../src/index.js';
 import { CHUNK_ROWS } from '../src/kernels/kernel.js';
 import { createWasmKernelSync } from '../src/kernels/wasm.js';
-import { kmeansPlusPlus, lloydTs, type LloydResult } from '../src/kmeans.js';
+import { kmeansPlusPlus, kmeansPlusPlusTs, lloydTs, type LloydResult } from '../src/kmeans.js';
 import type { Matrix } from '../src/types.js';
 
 const pools = new Map<string, ParallelKernel>();
@@ -73,6 +75,52 @@ async function expectKernelsSame(matrix: Matrix, weights: Float64Array | null, s
   return expected;
 }
 
+/** Every kernel's kmeansPlusPlus against kmeansPlusPlusTs: the same centres and the same draws. */
+async function expectSeedsSame(matrix: Matrix, weights: Float64Array | null, k: number, seed: number): Promise<Float64Array> {
+  const rng = new Random(seed);
+  const expected = kmeansPlusPlusTs(matrix, weights, k, rng);
+  const next = rng.nextUint32();
+  for (const [name, kernel] of await kernels()) {
+    const loaded = kernel.load(matrix, weights);
+    try {
+      const own = new Random(seed);
+      expect(sameBits(kernel.kmeansPlusPlus!(loaded, k, own), expected), `${name}, n ${matrix.rows}, d ${matrix.cols}, k ${k}`).toBe(true);
+      expect(own.nextUint32(), `${name}: the random stream`).toBe(next);
+    } finally {
+      kernel.release?.(loaded);
+    }
+  }
+  return expected;
+}
+
+describe('Kernel.kmeansPlusPlus', () => {
+  it('gives kmeansPlusPlusTs’s draws and centres on every kernel and thread count, weighted and unweighted', async () => {
+    for (const [n, d, k, seed] of [
+      [1000, 3, 4, 1],
+      [3 * CHUNK_ROWS + 123, 3, 7, 2],
+      [6 * CHUNK_ROWS + 1000, 2, 12, 3],
+      [2 * CHUNK_ROWS + 17, 1, 5, 4],
+      [2 * CHUNK_ROWS + 5, 7, 1, 5],
+      [2 * CHUNK_ROWS + 300, 50, 6, 6],
+    ]) {
+      const matrix = overlapping(n, d, 4, seed);
+      const rng = new Random(seed);
+      // Zero weights in runs, so that whole chunks can have no score.
+      const weights = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 || (i > CHUNK_ROWS && i < 2 * CHUNK_ROWS) ? 0 : 0.1 + 2 * rng.uniform()));
+      for (const w of [null, weights]) await expectSeedsSame(matrix, w, k, seed);
+    }
+  });
+
+  it('matches with more centres than distinct rows (zero potentials) and on overflowing data', async () => {
+    const few = overlapping(2 * CHUNK_ROWS + 9, 2, 3, 7);
+    for (let i = 0; i < few.rows; i++) few.data.set(few.data.subarray(0, 2).map((v) => v + (i % 3)), i * 2);
+    await expectSeedsSame(few, null, 5, 7);
+    const huge = overlapping(CHUNK_ROWS + 99, 3, 3, 8);
+    huge.data.forEach((v, i) => (huge.data[i] = v * 1e300));
+    await expectSeedsSame(huge, null, 4, 8);
+  });
+});
+
 describe('Kernel.lloyd', () => {
   it('gives lloydTs’s bits on every kernel and thread count, weighted and unweighted', async () => {
     for (const [n, d, k, seed] of [
@@ -113,7 +161,9 @@ describe('Kernel.lloyd', () => {
     const float32 = await createParallelKernel({ threads: 1, precision: 'float32' });
     pools.set('float32', float32);
     expect(float32.lloyd).toBeUndefined();
+    expect(float32.kmeansPlusPlus).toBeUndefined();
     expect(createWasmKernelSync({ precision: 'float32' }).lloyd).toBeUndefined();
+    expect(createWasmKernelSync({ precision: 'float32' }).kmeansPlusPlus).toBeUndefined();
   });
 });
 
@@ -133,23 +183,31 @@ describe('fit with k-means on the kernel', () => {
     for (const threads of [1, 2, 3]) expect(JSON.stringify(fit(data, { ...options, kernel: await pool(threads, 'wasm') }))).toBe(single);
   });
 
-  it('calls the kernel’s lloyd when it holds exactly the seeding rows, and not for data with missing values', async () => {
+  it('calls the kernel’s k-means when it holds exactly the seeding rows, and not for data with missing values', async () => {
     const inner = await pool(2, 'wasm');
     let calls = 0;
+    let seedings = 0;
     const counting: Kernel = {
       ...inner,
       lloyd(...args) {
         calls++;
         return inner.lloyd!(...args);
       },
+      kmeansPlusPlus(...args) {
+        seedings++;
+        return inner.kmeansPlusPlus!(...args);
+      },
     };
     const weights = Array.from({ length: matrix.rows }, (_, i) => 1 + (i % 3));
     const plain = fit(data, { components: 3, seed: 1, maxIterations: 0, sampleWeights: weights, kernel: counting });
-    expect(calls).toBe(1);
+    expect([calls, seedings]).toEqual([1, 1]);
     expect(plain.means).toEqual(fit(data, { components: 3, seed: 1, maxIterations: 0, sampleWeights: weights }).means);
     const holes = Float64Array.from(matrix.data);
     holes[5] = NaN;
     fit({ rows: matrix.rows, cols: matrix.cols, data: holes }, { components: 3, seed: 1, maxIterations: 0, kernel: counting });
-    expect(calls).toBe(1);
+    expect([calls, seedings]).toEqual([1, 1]);
+    // init 'kmeans++' (seeds, then the nearest seed) seeds on the kernel too.
+    fit(data, { components: 3, seed: 1, maxIterations: 0, init: 'kmeans++', kernel: counting });
+    expect([calls, seedings]).toEqual([1, 2]);
   });
 });

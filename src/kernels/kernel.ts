@@ -13,6 +13,7 @@
  * that order (threads, WebAssembly) gives bit-identical results.
  */
 import type { LloydResult } from '../lloyd.js';
+import type { Random } from '../random.js';
 import type { Matrix } from '../types.js';
 
 /** Rows per block: the unit of work and of summation order. */
@@ -116,4 +117,10 @@ export interface Kernel {
    * start a copy of the data, and may run it on several threads).
    */
   lloyd?(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult;
+  /**
+   * Greedy k-means++ seeding (src/kmeans.ts `kmeansPlusPlus`: the same draws
+   * from `rng` and the same k×d centres, bit for bit) on the loaded data,
+   * where the kernel holds it (optional, as `lloyd`).
+   */
+  kmeansPlusPlus?(data: LoadedData, k: number, rng: Random): Float64Array;
 }

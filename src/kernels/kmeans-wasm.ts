@@ -1,9 +1,11 @@
 /**
- * The WebAssembly path of k-means: greedy k-means++ seeding and the
- * per-chunk work of Lloyd's algorithm with Hamerly's bounds, run by
- * assembly/kmeans.ts (AssemblyScript, 128-bit SIMD) with the same results,
- * bit for bit, as the TypeScript of src/kmeans.ts and src/lloyd.ts (which
- * stay the fallback and the reference in tests).
+ * The WebAssembly path of k-means on a copy of the data: the per-chunk work
+ * of greedy k-means++ seeding and of Lloyd's algorithm with Hamerly's
+ * bounds, run by assembly/kmeans.ts (AssemblyScript, 128-bit SIMD) with the
+ * same results, bit for bit, as the TypeScript of src/seeding.ts and
+ * src/lloyd.ts (which stay the fallback and the reference in tests). Fits
+ * whose kernel runs k-means itself (Kernel.kmeansPlusPlus, Kernel.lloyd) do
+ * not come here.
  * Browser-safe: the module is embedded as base64
  * (src/kernels/kmeans-binary.generated.ts, made by
  * `node scripts/build-kmeans-wasm.mjs`), instantiated synchronously on first
@@ -11,8 +13,8 @@
  *
  * Each call copies the data (and weights) into the module's memory and frees
  * everything before it returns, so repeated calls reuse the same memory. The
- * random draws stay here, on the caller's {@link Random}, in the order the
- * TypeScript makes them.
+ * random draws stay on this thread, on the caller's {@link Random}, in the
+ * order the TypeScript makes them.
  *
  * Each function returns null when the module cannot run (no WebAssembly SIMD,
  * more data than its 4 GiB memory holds); the caller then takes its
@@ -25,17 +27,14 @@ import { KMEANS_SIMD_BASE64 } from './kmeans-binary.generated.js';
 import { decodeBase64 } from './base64.js';
 import { CHUNK_ROWS } from './kernel.js';
 import { wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
+import { wasmSeedChunks, type SeedExports } from './seed-wasm.js';
+import { runSeeding } from '../seeding.js';
 
 /** The module's exports (see assembly/kmeans.ts). Pointers are byte offsets. */
-interface KMeansExports extends LloydExports {
+interface KMeansExports extends LloydExports, SeedExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   alloc(bytes: number): number;
   free(ptr: number): void;
-  ppStart(x: number, w: number, n: number, d: number, first: number, closest: number, score: number): number;
-  ppPick(score: number, n: number, target: number): number;
-  ppTrials(x: number, w: number, n: number, d: number, rows: number, trials: number, closest: number, potentials: number, work: number): void;
-  ppUpdate(x: number, w: number, n: number, d: number, row: number, closest: number, score: number, work: number): number;
-  ppRescore(w: number, n: number, closest: number, score: number, clear: number): number;
 }
 
 // The WebAssembly API, typed here because the library compiles without DOM or Node types.
@@ -121,15 +120,6 @@ class Arena {
     return ptr;
   }
 
-  /** A fresh view of f64 values at `ptr` (views die when the memory grows). */
-  f64(ptr: number, length: number): Float64Array {
-    return new Float64Array(this.#wasm.memory.buffer, ptr, length);
-  }
-
-  i32(ptr: number, length: number): Int32Array {
-    return new Int32Array(this.#wasm.memory.buffer, ptr, length);
-  }
-
   release(): void {
     for (let b = this.#blocks.length - 1; b >= 0; b--) this.#wasm.free(this.#blocks[b]);
     this.#blocks.length = 0;
@@ -156,65 +146,24 @@ function withArena<T>(bytes: number, largest: number, body: (wasm: KMeansExports
 }
 
 /**
- * The k-means++ candidate to keep: the index of the lowest potential below
- * Infinity, the first among ties; −1 when none is (overflowing data).
- * Shared by both paths, which must choose alike.
+ * src/kmeans.ts `kmeansPlusPlus`, on a copy of the data in the module; null
+ * when it cannot run. The draws are src/seeding.ts `runSeeding`, on the
+ * caller's Random; the per-chunk work runs in the module.
  */
-export function lowestTrial(potentials: ArrayLike<number>, trials: number): number {
-  let bestPotential = Infinity;
-  let best = -1;
-  for (let t = 0; t < trials; t++) {
-    if (potentials[t] < bestPotential) {
-      bestPotential = potentials[t];
-      best = t;
-    }
-  }
-  return best;
-}
-
-/** src/kmeans.ts `kmeansPlusPlus`, in the module; null when it cannot run. */
 export function kmeansPlusPlusWasm(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array | null {
   const { rows: n, cols: d, data: x } = matrix;
   const trials = 2 + Math.floor(Math.log(k));
   const tp = trials + (trials & 1);
-  const bytes = 8 * (n * d + 4 * n + (d + 1) * tp + 2 * trials);
+  const bytes = 8 * (n * d + 3 * n + CHUNK_ROWS + (d + 1) * tp + 2 * trials * d);
   return withArena(bytes, 8 * n * d, (wasm, arena) => {
     const xp = arena.copy(x.length === n * d ? x : x.subarray(0, n * d));
     const wp = weights === null ? 0 : arena.copy(weights);
-    const closest = arena.alloc(8 * n);
-    const score = arena.alloc(8 * n);
-    const work = arena.alloc(8 * Math.max(n, (d + 1) * tp));
-    const rowsPtr = arena.alloc(4 * trials);
-    const potentialsPtr = arena.alloc(8 * trials);
-    const centers = new Float64Array(k * d);
-    // The draws as in the TypeScript: Random.categorical(score, potential), its scan in the module.
-    const draw = (potential: number): number => {
-      if (!(potential > 0)) return rng.integer(n);
-      return wasm.ppPick(score, n, rng.uniform() * potential);
-    };
-    const first = weights === null ? rng.integer(n) : rng.categorical(weights);
-    centers.set(x.subarray(first * d, (first + 1) * d), 0);
-    let potential = wasm.ppStart(xp, wp, n, d, first, closest, score);
-    let chosenOnce = false;
-    for (let c = 1; c < k; c++) {
-      const rows = new Int32Array(trials);
-      for (let t = 0; t < trials; t++) rows[t] = draw(potential);
-      arena.i32(rowsPtr, trials).set(rows);
-      wasm.ppTrials(xp, wp, n, d, rowsPtr, trials, closest, potentialsPtr, work);
-      const best = lowestTrial(arena.f64(potentialsPtr, trials), trials);
-      if (best >= 0) {
-        chosenOnce = true;
-        const row = rows[best];
-        centers.set(x.subarray(row * d, (row + 1) * d), c * d);
-        potential = wasm.ppUpdate(xp, wp, n, d, row, closest, score, work);
-      } else {
-        // No potential below Infinity: as the TypeScript, the last candidate stays.
-        const row = rows[trials - 1];
-        centers.set(x.subarray(row * d, (row + 1) * d), c * d);
-        potential = wasm.ppRescore(wp, n, closest, score, chosenOnce ? 0 : 1);
-      }
+    const chunks = wasmSeedChunks(wasm, [{ x: xp, w: wp, rows: n }], d, trials);
+    try {
+      return runSeeding(chunks, { matrix, weights }, k, rng);
+    } finally {
+      chunks.release();
     }
-    return centers;
   });
 }
 

@@ -17,10 +17,11 @@
  *   reference kernel within rounding, not bit for bit (in tests, within
  *   3e-14 of each output's scale, most within 1e-15), and the two builds may
  *   differ from each other in the last bits.
- * - `lloyd` runs k-means's Lloyd iterations on the loaded rows in place
- *   (assembly/lloyd-chunks.ts is compiled into the float64 module), with
- *   src/kmeans.ts `lloyd`'s results bit for bit: the k-means start of a fit
- *   needs no second copy of the data.
+ * - `kmeansPlusPlus` and `lloyd` run k-means's seeding and Lloyd iterations
+ *   on the loaded rows in place (assembly/seed-chunks.ts and
+ *   assembly/lloyd-chunks.ts are compiled into the float64 module), with
+ *   src/kmeans.ts's results bit for bit: the k-means start of a fit needs no
+ *   second copy of the data.
  * - `precision: 'float32'` (opt-in) runs assembly/estep32.ts instead: the
  *   data are stored as f32 (half the bytes), each chunk in its own frame
  *   (centred on its column medians, scaled by powers of two), and the
@@ -47,7 +48,10 @@ import {
 } from './kernel.js';
 import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
 import { decodeBase64 } from './base64.js';
-import { wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
+import { wasmLloydChunks, type LloydExports, type ModuleRows } from './lloyd-wasm.js';
+import { wasmSeedChunks, type SeedExports } from './seed-wasm.js';
+import { runSeeding, seedTrials, type SeedChunks, type SeedChunksSource } from '../seeding.js';
+import type { Random } from '../random.js';
 import { runLloyd, type LloydChunks, type LloydChunksSource, type LloydResult, type LloydRows } from '../lloyd.js';
 
 /** Rows per chunk of `eStep` and `evaluate` (src/kernels/kernel.ts), exported here as before. */
@@ -103,7 +107,7 @@ interface WasmApi {
 }
 
 /** The module's exports (see assembly/estep.ts; the k-means ones are assembly/lloyd-chunks.ts). Pointers and sizes are byte offsets. */
-interface EStepExports extends LloydExports {
+interface EStepExports extends LloydExports, SeedExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   alloc(bytes: number): number;
   free(ptr: number): void;
@@ -348,7 +352,7 @@ class WasmLoadedData implements LoadedData {
 }
 
 /** The kernel over one module instance. Not reentrant (nothing in JavaScript calls it reentrantly). */
-class WasmKernelImplementation implements WasmKernel, LloydChunksSource {
+class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChunksSource {
   readonly variant: WasmVariant;
   readonly precision = 'float64' as const;
   readonly #wasm: EStepExports;
@@ -469,13 +473,34 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource {
    * place: only the per-row labels and bounds are added to its memory.
    */
   lloydChunks(parts: readonly LloydRows[], k: number, d: number): LloydChunks {
-    const rows = parts.map((part) => {
+    return wasmLloydChunks(this.#wasm, this.#moduleRows(parts), k, d);
+  }
+
+  /** Where data this kernel loaded lies in its memory. */
+  #moduleRows(parts: readonly LloydRows[]): ModuleRows[] {
+    return parts.map((part) => {
       if (!(part instanceof WasmLoadedData) || part.owner !== this || part.x === 0) {
         throw new Error('the WebAssembly kernel can cluster only data it has loaded and not released');
       }
       return { x: part.x, w: part.w, rows: part.matrix.rows };
     });
-    return wasmLloydChunks(this.#wasm, rows, k, d);
+  }
+
+  /** k-means++ seeding's per-chunk work (src/seeding.ts) on data this kernel loaded, in place. */
+  seedChunks(parts: readonly LloydRows[], d: number, trials: number): SeedChunks {
+    return wasmSeedChunks(this.#wasm, this.#moduleRows(parts), d, trials);
+  }
+
+  /** src/kmeans.ts `kmeansPlusPlus` (the same draws and bits) on the rows this kernel holds. */
+  kmeansPlusPlus(data: LoadedData, k: number, rng: Random): Float64Array {
+    return this.#withLoaded(data, (h) => {
+      const chunks = this.seedChunks([h], h.matrix.cols, seedTrials(k));
+      try {
+        return runSeeding(chunks, h, k, rng);
+      } finally {
+        chunks.release();
+      }
+    });
   }
 
   /** src/kmeans.ts `lloyd` (the same bits) on the rows this kernel holds: no second copy of the data. */
