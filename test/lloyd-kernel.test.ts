@@ -157,6 +157,20 @@ describe('Kernel.lloyd', () => {
     await expectKernelsSame(matrix, Float64Array.from({ length: matrix.rows }, () => rng.uniform()), far, 4);
   });
 
+  it('falls back to the rows on this thread when the WebAssembly kernel has no room for the per-row state', () => {
+    const matrix = overlapping(2 * CHUNK_ROWS + 50, 3, 3, 9);
+    const kernel = createWasmKernelSync();
+    const full = () => {
+      throw new Error('out of memory');
+    };
+    Object.assign(kernel, { lloydChunks: full, seedChunks: full });
+    const loaded = kernel.load(matrix, null);
+    const seeds = kernel.kmeansPlusPlus!(loaded, 4, new Random(9));
+    expect(sameBits(seeds, kmeansPlusPlusTs(matrix, null, 4, new Random(9)))).toBe(true);
+    expectSame(kernel.lloyd!(loaded, Float64Array.from(seeds), 4, 300, 1e-4), lloydTs(matrix, null, Float64Array.from(seeds), 4, 300, 1e-4), 'fallback');
+    kernel.release!(loaded);
+  });
+
   it('is absent from the float32 pool, which fits with the k-means of src/kmeans.ts', async () => {
     const float32 = await createParallelKernel({ threads: 1, precision: 'float32' });
     pools.set('float32', float32);

@@ -50,9 +50,9 @@ import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SI
 import { decodeBase64 } from './base64.js';
 import { wasmLloydChunks, type LloydExports, type ModuleRows } from './lloyd-wasm.js';
 import { wasmSeedChunks, type SeedExports } from './seed-wasm.js';
-import { runSeeding, seedTrials, type SeedChunks, type SeedChunksSource } from '../seeding.js';
+import { runSeeding, seedTrials, tsSeedChunks, type SeedChunks, type SeedChunksSource } from '../seeding.js';
 import type { Random } from '../random.js';
-import { runLloyd, type LloydChunks, type LloydChunksSource, type LloydResult, type LloydRows } from '../lloyd.js';
+import { runLloyd, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydResult, type LloydRows } from '../lloyd.js';
 
 /** Rows per chunk of `eStep` and `evaluate` (src/kernels/kernel.ts), exported here as before. */
 export { CHUNK_ROWS };
@@ -333,6 +333,15 @@ function withLoaded<L extends LoadedData & { x: number }, T>(
   }
 }
 
+/** What `make` gives, or, when it throws (the module's memory is full), what `fallback` gives. */
+function orElse<T>(make: () => T, fallback: () => T): T {
+  try {
+    return make();
+  } catch {
+    return fallback();
+  }
+}
+
 /** Data loaded into one kernel's memory. */
 class WasmLoadedData implements LoadedData {
   /** Byte offset of the copied data, or 0 once released. */
@@ -494,7 +503,8 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
   /** src/kmeans.ts `kmeansPlusPlus` (the same draws and bits) on the rows this kernel holds. */
   kmeansPlusPlus(data: LoadedData, k: number, rng: Random): Float64Array {
     return this.#withLoaded(data, (h) => {
-      const chunks = this.seedChunks([h], h.matrix.cols, seedTrials(k));
+      // The per-row state (16 bytes a row) may not fit where the data barely did: then the rows on this thread serve, with the same bits.
+      const chunks = orElse(() => this.seedChunks([h], h.matrix.cols, seedTrials(k)), () => tsSeedChunks([h], h.matrix.cols));
       try {
         return runSeeding(chunks, h, k, rng);
       } finally {
@@ -506,7 +516,8 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
   /** src/kmeans.ts `lloyd` (the same bits) on the rows this kernel holds: no second copy of the data. */
   lloyd(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult {
     return this.#withLoaded(data, (h) => {
-      const chunks = this.lloydChunks([h], k, h.matrix.cols);
+      // The per-row state (20 bytes a row) may not fit where the data barely did: then the rows on this thread serve, with the same bits.
+      const chunks = orElse(() => this.lloydChunks([h], k, h.matrix.cols), () => tsLloydChunks([h], k, h.matrix.cols));
       try {
         return runLloyd(chunks, h, centers, k, maxIterations, tolerance);
       } finally {
