@@ -1,4 +1,7 @@
-/** Messages and shared-buffer layout between the parallel kernel and its workers. */
+/**
+ * Messages and shared-buffer layout between the parallel kernel
+ * (./driver.ts) and its workers (./worker.ts), in Node and in browsers.
+ */
 
 /**
  * Sent once or more per fit: the chunks [firstChunk, endChunk) for this worker
@@ -85,3 +88,35 @@ export type SeedMessage = { type: 'seed'; control: SharedArrayBuffer; chunkRows:
   | { op: 'last' }
   | { op: 'end' }
 );
+
+/** Every message a worker handles (besides its environment's start and close). */
+export type PoolMessage = LoadMessage | EStepMessage | LloydMessage | SeedMessage;
+
+/**
+ * A worker's failure slot, for environments where the kernel cannot read a
+ * reply message while it blocks (browsers): Int32 [length], then the UTF-16
+ * code units of the last failure's message, written before the worker counts
+ * itself done. Length 0: no failure.
+ */
+export const FAILURE_UNITS = 1024;
+
+/** Bytes of a failure slot. */
+export const FAILURE_BYTES = 4 + 2 * FAILURE_UNITS;
+
+/** Writes `message` (cut to fit) into a failure slot. */
+export function writeFailure(slot: SharedArrayBuffer, message: string): void {
+  const length = Math.min(message.length, FAILURE_UNITS);
+  const units = new Uint16Array(slot, 4, length);
+  for (let q = 0; q < length; q++) units[q] = message.charCodeAt(q);
+  Atomics.store(new Int32Array(slot, 0, 1), 0, length);
+}
+
+/** Reads and clears a failure slot: the message, or null when none. */
+export function takeFailure(slot: SharedArrayBuffer): string | null {
+  const length = Atomics.exchange(new Int32Array(slot, 0, 1), 0, 0);
+  if (length === 0) return null;
+  const units = new Uint16Array(slot, 4, length);
+  let message = '';
+  for (let q = 0; q < length; q++) message += String.fromCharCode(units[q]);
+  return message;
+}

@@ -1,0 +1,382 @@
+/**
+ * The parallel kernel, wherever its workers run (Node's worker_threads:
+ * node/parallel-kernel.ts; a browser's Web Workers: ./web-kernel.ts).
+ *
+ * The rows are cut into fixed chunks of CHUNK_ROWS; each worker owns a
+ * contiguous range of chunks and computes every chunk's statistics from zero
+ * with the inner kernel. The calling thread then adds the chunk statistics in
+ * chunk order. The sums therefore never depend on the number of threads: one
+ * thread or sixteen give bit-identical models. k-means (seeding and Lloyd)
+ * runs the same way on the rows the workers hold.
+ *
+ * The kernel interface is synchronous, so the calling thread posts the work
+ * and blocks on `Atomics.wait` until every worker has finished: allowed in
+ * Node's main thread and in a browser's Web Workers, not on a browser's main
+ * thread. A worker that fails writes its message into its failure slot
+ * (./protocol.ts) before it counts itself done.
+ *
+ * Browser-safe: nothing here imports from `node:`.
+ */
+import type { EvaluationOutputs, Kernel, LoadedData, PackedParameters, SufficientStatistics } from '../kernels/kernel.js';
+import { CHUNK_ROWS } from '../kernels/kernel.js';
+import { kmeansPlusPlus as seedOnMainThread, lloyd as lloydOnMainThread } from '../kmeans.js';
+import { lloydSlot, runLloyd, type LloydChunks, type LloydPass, type LloydResult } from '../lloyd.js';
+import type { Random } from '../random.js';
+import { runSeeding, seedTrials, type SeedChunks } from '../seeding.js';
+import type { Matrix } from '../types.js';
+import { resultLayout, takeFailure, type EStepMessage, type LloydMessage, type LoadMessage, type PoolMessage, type SeedMessage } from './protocol.js';
+
+export { CHUNK_ROWS };
+
+/** Data of at most this many chunks stays on the main thread (the messages would cost more than they save). */
+export const LOCAL_CHUNKS = 1;
+
+/** Options of {@link createParallelKernel}. */
+export interface ParallelKernelOptions {
+  /** Worker threads (default: the machine's available parallelism). */
+  threads?: number;
+  /** The kernel each worker runs: `"wasm"` (default when WebAssembly SIMD works) or `"reference"`. */
+  inner?: 'wasm' | 'reference';
+  /**
+   * The WebAssembly kernel's arithmetic (default `"float64"`); `"float32"` is
+   * the opt-in single-precision kernel (docs/float32.md), for `inner: "wasm"` only.
+   */
+  precision?: 'float64' | 'float32';
+  /**
+   * Bytes of each worker's staging buffer (default 4 MiB): rows go to the
+   * workers in rounds through these buffers, so loading needs about this much
+   * memory per worker beyond the data and the workers' own copies.
+   */
+  loadBytes?: number;
+}
+
+/** A kernel backed by worker threads; `close()` stops them. */
+export interface ParallelKernel extends Kernel {
+  readonly threads: number;
+  readonly inner: 'wasm' | 'reference';
+  readonly precision: 'float64' | 'float32';
+  close(): Promise<void>;
+}
+
+interface ParallelData extends LoadedData {
+  readonly chunks: number;
+  readonly active: number;
+  /** The inner kernel's data on the main thread, for `evaluate` (loaded on first use). */
+  mainThread: LoadedData | null;
+}
+
+/** One worker as the kernel sees it: where its messages go, and its failure slot (./protocol.ts). */
+export interface PoolWorker {
+  post(message: PoolMessage): void;
+  readonly failure: SharedArrayBuffer;
+}
+
+/** Checked options: what {@link resolvePoolOptions} gives. */
+export interface PoolSettings {
+  readonly threads: number;
+  readonly inner: 'wasm' | 'reference';
+  readonly precision: 'float64' | 'float32';
+  readonly loadBytes: number;
+}
+
+/**
+ * Checks the options shared by every environment's parallel kernel.
+ * @param defaultThreads the environment's parallelism.
+ * @param wasm whether the WebAssembly kernel runs here (the default inner kernel when it does).
+ * @throws RangeError naming the option at fault.
+ */
+export function resolvePoolOptions(options: ParallelKernelOptions, defaultThreads: number, wasm: boolean): PoolSettings {
+  const threads = options.threads ?? defaultThreads;
+  const loadBytes = options.loadBytes ?? 4 * 1024 * 1024;
+  if (!(loadBytes > 0)) throw new RangeError(`loadBytes must be positive; got ${loadBytes}`);
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer; got ${threads}`);
+  const precision = options.precision ?? 'float64';
+  if (precision !== 'float64' && precision !== 'float32') throw new RangeError(`precision must be "float64" or "float32"; got ${String(precision)}`);
+  const inner = options.inner ?? (precision === 'float32' || wasm ? 'wasm' : 'reference');
+  if (precision === 'float32' && inner !== 'wasm') throw new RangeError('precision "float32" needs the WebAssembly inner kernel');
+  return { threads, inner, precision, loadBytes };
+}
+
+/**
+ * The kernel over started workers (one thread each; `settings.threads` is
+ * what was asked for, `workers` what started). `local` is the inner kernel on
+ * the calling thread (small data stays there, and `evaluate` runs there);
+ * `close` stops the workers.
+ */
+export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settings: PoolSettings, close: () => Promise<void>): ParallelKernel {
+  const { inner, precision, loadBytes } = settings;
+  const threads = workers.length;
+  const control = new Int32Array(new SharedArrayBuffer(4));
+  let results: SharedArrayBuffer | null = null;
+  /** Per worker: the shared buffer its rows pass through while loading. */
+  const staging: SharedArrayBuffer[] = [];
+
+  /** Blocks until the given workers (the first `count`, or those listed) have answered; throws the first failure. */
+  function waitFor(listed: number | number[]): void {
+    const which = typeof listed === 'number' ? Array.from({ length: listed }, (_, t) => t) : listed;
+    const count = which.length;
+    for (;;) {
+      const done = Atomics.load(control, 0);
+      if (done >= count) break;
+      Atomics.wait(control, 0, done, 1000);
+    }
+    let failure: string | null = null;
+    for (const t of which) {
+      const message = takeFailure(workers[t].failure);
+      if (message !== null && failure === null) failure = message;
+    }
+    if (failure !== null) throw new Error(`a parallel kernel worker failed: ${failure}`);
+  }
+
+  /**
+   * Lloyd's iterations (src/lloyd.ts `runLloyd`) on this thread, each pass
+   * over the rows run by the workers on the chunks they hold, in parallel;
+   * each chunk's sums come back in its slot and are added here in chunk
+   * order, so the result is that of src/kmeans.ts `lloyd` for any number of threads.
+   */
+  function lloydOnPool(loaded: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult {
+    const data = loaded as ParallelData;
+    if (data.active === 0) {
+      return local.lloyd?.(data.mainThread!, centers, k, maxIterations, tolerance) ?? lloydOnMainThread(data.matrix, data.weights, centers, k, maxIterations, tolerance);
+    }
+    const { chunks, active } = data;
+    const { rows: n, cols: d } = data.matrix;
+    const slot = lloydSlot(k, d);
+    const params = new SharedArrayBuffer(8 * (k * d + 2 * k));
+    const results = new SharedArrayBuffer(8 * chunks * slot);
+    const shared = new Float64Array(params);
+    const slots = new Float64Array(results);
+    type Op = LloydMessage extends infer M ? (M extends { op: string } ? Omit<M, 'type' | 'control' | 'chunkRows'> : never) : never;
+    const send = (op: Op): void => {
+      Atomics.store(control, 0, 0);
+      const message = { type: 'lloyd', control: control.buffer as SharedArrayBuffer, chunkRows: CHUNK_ROWS, ...op } as LloydMessage;
+      for (let t = 0; t < active; t++) workers[t].post(message);
+      waitFor(active);
+    };
+    const work: LloydChunks = {
+      chunks,
+      assign(pass: LloydPass, out: Float64Array): void {
+        shared.set(pass.centers);
+        if (!pass.first) {
+          shared.set(pass.movement, k * d);
+          shared.set(pass.half, k * d + k);
+        }
+        const { first, accumulate, fastest, firstMove, secondMove, margin } = pass;
+        send({ op: 'assign', first, accumulate, fastest, firstMove, secondMove, margin });
+        if (accumulate) out.set(slots);
+      },
+      distances(c: Float64Array, out: Float64Array): void {
+        shared.set(c);
+        const buffer = new SharedArrayBuffer(8 * n);
+        send({ op: 'distances', out: buffer });
+        out.set(new Float64Array(buffer));
+      },
+      inertia(c: Float64Array, out: Float64Array): void {
+        shared.set(c);
+        send({ op: 'inertia' });
+        for (let q = 0; q < chunks; q++) out[q * slot] = slots[q * slot];
+      },
+      labels(out: Int32Array): void {
+        const buffer = new SharedArrayBuffer(4 * n);
+        send({ op: 'labels', out: buffer });
+        out.set(new Int32Array(buffer));
+      },
+      release(): void {
+        send({ op: 'end' });
+      },
+    };
+    send({ op: 'begin', k, d, params, results });
+    try {
+      return runLloyd(work, data, centers, k, maxIterations, tolerance);
+    } finally {
+      work.release();
+    }
+  }
+
+  /**
+   * Greedy k-means++ seeding (src/seeding.ts `runSeeding`): the draws on this
+   * thread, each pass over the rows run by the workers on the chunks they
+   * hold, in parallel; the chunks' sums are added here in chunk order, so the
+   * centres (and the draws) are those of src/kmeans.ts `kmeansPlusPlus` for
+   * any number of threads.
+   */
+  function seedOnPool(loaded: LoadedData, k: number, rng: Random): Float64Array {
+    const data = loaded as ParallelData;
+    if (data.active === 0) return local.kmeansPlusPlus?.(data.mainThread!, k, rng) ?? seedOnMainThread(data.matrix, data.weights, k, rng);
+    const { chunks, active } = data;
+    const d = data.matrix.cols;
+    const trials = seedTrials(k);
+    const points = new SharedArrayBuffer(8 * Math.max(1, trials * d));
+    const sums = new SharedArrayBuffer(8 * chunks * trials);
+    const picks = new SharedArrayBuffer(4 * (2 * trials + chunks));
+    const targets = new SharedArrayBuffer(8 * 2 * trials);
+    const shared = { points: new Float64Array(points), sums: new Float64Array(sums), picks: new Int32Array(picks), targets: new Float64Array(targets) };
+    type Op = SeedMessage extends infer M ? (M extends { op: string } ? Omit<M, 'type' | 'control' | 'chunkRows'> : never) : never;
+    const send = (op: Op): void => {
+      Atomics.store(control, 0, 0);
+      const message = { type: 'seed', control: control.buffer as SharedArrayBuffer, chunkRows: CHUNK_ROWS, ...op } as SeedMessage;
+      for (let t = 0; t < active; t++) workers[t].post(message);
+      waitFor(active);
+    };
+    const chunkSums = (out: Float64Array): void => out.set(shared.sums.subarray(0, chunks));
+    const work: SeedChunks = {
+      chunks,
+      start(centre: Float64Array, out: Float64Array): void {
+        shared.points.set(centre);
+        send({ op: 'start' });
+        chunkSums(out);
+      },
+      update(centre: Float64Array, out: Float64Array): void {
+        shared.points.set(centre);
+        send({ op: 'update' });
+        chunkSums(out);
+      },
+      rescore(clear: boolean, out: Float64Array): void {
+        send({ op: 'rescore', clear });
+        chunkSums(out);
+      },
+      trials(candidates: Float64Array, count: number, out: Float64Array): void {
+        shared.points.set(candidates.subarray(0, count * d));
+        send({ op: 'trials', count });
+        out.set(shared.sums.subarray(0, chunks * count));
+      },
+      pick(chunk: Int32Array, target: Float64Array, prefix: Float64Array, out: Int32Array): void {
+        shared.picks.set(chunk);
+        shared.targets.set(target);
+        shared.targets.set(prefix, trials);
+        send({ op: 'pick', count: chunk.length });
+        out.set(shared.picks.subarray(trials, trials + chunk.length));
+      },
+      lastPositive(out: Int32Array): void {
+        send({ op: 'last' });
+        out.set(shared.picks.subarray(2 * trials, 2 * trials + chunks));
+      },
+      release(): void {
+        send({ op: 'end' });
+      },
+    };
+    send({ op: 'begin', d, trials, points, sums, picks, targets });
+    try {
+      return runSeeding(work, data, k, rng);
+    } finally {
+      work.release();
+    }
+  }
+
+  return {
+    threads,
+    inner,
+    precision,
+
+    load(matrix: Matrix, weights: Float64Array | null): LoadedData {
+      const chunks = Math.ceil(matrix.rows / CHUNK_ROWS);
+      if (chunks <= LOCAL_CHUNKS) {
+        // Too little work to pay for the messages: the main thread runs the inner kernel itself.
+        const onMain: ParallelData = { matrix, weights, chunks, active: 0, mainThread: local.load(matrix, weights) };
+        return onMain;
+      }
+      const active = Math.min(threads, chunks);
+      const d = matrix.cols;
+      // Each worker gets its contiguous range of chunks in rounds of at most
+      // `perRound` chunks, copied through its own staging buffer (shared,
+      // reused): the worker's inner kernel copies them into its memory before
+      // the next round, so loading needs only the staging buffers beyond the data.
+      const rowBytes = Math.max(1, d) * 8 + (weights === null ? 0 : 8);
+      const perRound = Math.max(1, Math.floor(loadBytes / (CHUNK_ROWS * rowBytes)));
+      const stagingBytes = Math.min(perRound * CHUNK_ROWS, matrix.rows) * rowBytes;
+      const ranges = Array.from({ length: active }, (_, t) => ({
+        next: Math.floor((t * chunks) / active),
+        end: Math.floor(((t + 1) * chunks) / active),
+      }));
+      for (let round = 0; ranges.some((r) => r.next < r.end); round++) {
+        Atomics.store(control, 0, 0);
+        const posted: number[] = [];
+        ranges.forEach((range, t) => {
+          if (range.next >= range.end) return;
+          const firstChunk = range.next;
+          const endChunk = Math.min(range.end, firstChunk + perRound);
+          range.next = endChunk;
+          const firstRow = firstChunk * CHUNK_ROWS;
+          const endRow = Math.min(matrix.rows, endChunk * CHUNK_ROWS);
+          if (staging[t] === undefined || staging[t].byteLength < stagingBytes) staging[t] = new SharedArrayBuffer(stagingBytes);
+          const values = (endRow - firstRow) * d;
+          new Float64Array(staging[t], 0, values).set(matrix.data.subarray(firstRow * d, endRow * d));
+          if (weights !== null) new Float64Array(staging[t], values * 8, endRow - firstRow).set(weights.subarray(firstRow, endRow));
+          const message: LoadMessage = {
+            type: 'load',
+            control: control.buffer as SharedArrayBuffer,
+            reset: round === 0,
+            staging: staging[t],
+            weighted: weights !== null,
+            rows: matrix.rows,
+            cols: d,
+            chunkRows: CHUNK_ROWS,
+            firstChunk,
+            endChunk,
+          };
+          workers[t].post(message);
+          posted.push(t);
+        });
+        waitFor(posted);
+      }
+      const loaded: ParallelData = { matrix, weights, chunks, active, mainThread: null };
+      return loaded;
+    },
+
+    eStep(loaded: LoadedData, p: PackedParameters, s: SufficientStatistics): number {
+      const { chunks, active, mainThread } = loaded as ParallelData;
+      // The inner kernels sum in the same chunks and order, so this gives the workers' bits.
+      if (active === 0) return local.eStep(mainThread!, p, s);
+      const layout = resultLayout(p.shape, p.k, p.d);
+      const bytes = chunks * layout.size * 8;
+      if (results === null || results.byteLength < bytes) results = new SharedArrayBuffer(bytes);
+      Atomics.store(control, 0, 0);
+      const params = { ...p };
+      for (let t = 0; t < active; t++) {
+        const message: EStepMessage = { type: 'estep', control: control.buffer as SharedArrayBuffer, params, results, chunkRows: CHUNK_ROWS };
+        workers[t].post(message);
+      }
+      waitFor(active);
+      // Add the chunks in chunk order: the result is independent of how many threads ran.
+      const r = new Float64Array(results, 0, chunks * layout.size);
+      s.counts.fill(0);
+      s.first.fill(0);
+      s.second.fill(0);
+      let total = 0;
+      let worst = Infinity;
+      let worstRow = -1;
+      for (let c = 0; c < chunks; c++) {
+        const o = c * layout.size;
+        total += r[o];
+        if (r[o + 2] < worst) {
+          worst = r[o + 2];
+          worstRow = r[o + 1];
+        }
+        for (let q = 0; q < s.counts.length; q++) s.counts[q] += r[o + layout.counts + q];
+        for (let q = 0; q < s.first.length; q++) s.first[q] += r[o + layout.first + q];
+        for (let q = 0; q < s.second.length; q++) s.second[q] += r[o + layout.second + q];
+      }
+      s.logLikelihood = total;
+      s.worstRow = worstRow;
+      s.worstLogDensity = worst;
+      return total;
+    },
+
+    // k-means (seeding and Lloyd) on the workers' rows: float64 only (the float32 workers hold rounded rows; fits then use src/kmeans.ts).
+    ...(precision === 'float64' ? { lloyd: lloydOnPool, kmeansPlusPlus: seedOnPool } : {}),
+
+    evaluate(loaded: LoadedData, p: PackedParameters, out: EvaluationOutputs): void {
+      const data = loaded as ParallelData;
+      data.mainThread ??= local.load(data.matrix, data.weights);
+      local.evaluate(data.mainThread, p, out);
+    },
+
+    release(loaded: LoadedData): void {
+      const data = loaded as ParallelData;
+      if (data.mainThread) local.release?.(data.mainThread);
+      data.mainThread = null;
+    },
+
+    close,
+  };
+}
