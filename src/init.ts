@@ -260,12 +260,15 @@ function normalize(values: Float64Array): void {
 
 /** m distinct rows of n (m ≤ n), every subset equally likely (Floyd's algorithm), in increasing order. */
 export function sampleRows(n: number, m: number, rng: Random): Int32Array {
-  const chosen = new Set<number>();
+  // A byte per row marks the chosen ones; reading the marks in order sorts them.
+  const taken = new Uint8Array(n);
   for (let j = n - m; j < n; j++) {
     const t = rng.integer(j + 1);
-    chosen.add(chosen.has(t) ? j : t);
+    taken[taken[t] === 1 ? j : t] = 1;
   }
-  return Int32Array.from(chosen).sort();
+  const rows = new Int32Array(m);
+  for (let i = 0, r = 0; i < n; i++) if (taken[i] === 1) rows[r++] = i;
+  return rows;
 }
 
 /** Rows of the k-means start's warm-up sample (at least 512 per cluster); see {@link sampleCentres}. */
