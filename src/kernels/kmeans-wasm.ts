@@ -27,6 +27,7 @@ import { KMEANS_SIMD_BASE64 } from './kmeans-binary.generated.js';
 import { decodeBase64 } from './base64.js';
 import { CHUNK_ROWS } from './kernel.js';
 import { wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
+import { ModuleBlocks } from './module-chunks.js';
 import { wasmSeedChunks, type SeedExports } from './seed-wasm.js';
 import { runSeeding } from '../seeding.js';
 
@@ -99,18 +100,12 @@ export function setKmeansWasmEnabled(on: boolean): boolean {
 }
 
 /** Blocks allocated in the module for one call, freed together. */
-class Arena {
+class Arena extends ModuleBlocks {
   readonly #wasm: KMeansExports;
-  readonly #blocks: number[] = [];
 
   constructor(wasm: KMeansExports) {
+    super(wasm);
     this.#wasm = wasm;
-  }
-
-  alloc(bytes: number): number {
-    const ptr = this.#wasm.alloc(Math.max(bytes, 8));
-    this.#blocks.push(ptr);
-    return ptr;
   }
 
   /** A block holding a copy of `values`. */
@@ -118,11 +113,6 @@ class Arena {
     const ptr = this.alloc(8 * values.length);
     new Float64Array(this.#wasm.memory.buffer, ptr, values.length).set(values);
     return ptr;
-  }
-
-  release(): void {
-    for (let b = this.#blocks.length - 1; b >= 0; b--) this.#wasm.free(this.#blocks[b]);
-    this.#blocks.length = 0;
   }
 }
 

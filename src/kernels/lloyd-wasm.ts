@@ -9,6 +9,7 @@
  * as long as the chunks live; `release` frees them. Browser-safe.
  */
 import { CHUNK_ROWS } from './kernel.js';
+import { ModuleBlocks, moduleChunks, type ModuleRows } from './module-chunks.js';
 import { lloydSlot, type LloydChunks, type LloydPass } from '../lloyd.js';
 
 /** The exports of a module with assembly/lloyd-chunks.ts compiled in. Pointers are byte offsets. */
@@ -38,25 +39,6 @@ export interface LloydExports {
   lloydInertia(x: number, w: number, n: number, labels: number): number;
 }
 
-/** Rows in a module's memory: n×d values at `x`, n weights at `w` (0: unweighted). */
-export interface ModuleRows {
-  readonly x: number;
-  readonly w: number;
-  readonly rows: number;
-}
-
-/** One chunk: its rows' addresses and per-row state. */
-interface Chunk {
-  readonly x: number;
-  readonly w: number;
-  readonly n: number;
-  readonly labels: number;
-  readonly upper: number;
-  readonly lower: number;
-  /** Index of its first row among all the parts' rows. */
-  readonly row: number;
-}
-
 /**
  * The per-chunk work over the parts' rows in `wasm`'s memory, cut into chunks
  * of {@link CHUNK_ROWS} each, part after part. Configures the module for k
@@ -64,36 +46,13 @@ interface Chunk {
  * cannot allocate the state, having freed what it took.
  */
 export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[], k: number, d: number): LloydChunks {
-  const blocks: number[] = [];
-  const alloc = (bytes: number): number => {
-    const ptr = wasm.alloc(Math.max(8, bytes));
-    blocks.push(ptr);
-    return ptr;
-  };
-  const list: Chunk[] = [];
+  const blocks = new ModuleBlocks(wasm);
   let params = 0;
   try {
     const slot = lloydSlot(k, d);
-    let row = 0;
-    for (const part of parts) {
-      const labels = alloc(4 * part.rows);
-      const upper = alloc(8 * part.rows);
-      const lower = alloc(8 * part.rows);
-      for (let start = 0; start < part.rows; start += CHUNK_ROWS) {
-        list.push({
-          x: part.x + 8 * start * d,
-          w: part.w === 0 ? 0 : part.w + 8 * start,
-          n: Math.min(part.rows, start + CHUNK_ROWS) - start,
-          labels: labels + 4 * start,
-          upper: upper + 8 * start,
-          lower: lower + 8 * start,
-          row: row + start,
-        });
-      }
-      row += part.rows;
-    }
-    const slotPtr = alloc(8 * slot);
-    const rowsPtr = alloc(8 * CHUNK_ROWS);
+    const list = moduleChunks(parts, d, blocks, { labels: 4, upper: 8, lower: 8 });
+    const slotPtr = blocks.alloc(8 * slot);
+    const rowsPtr = blocks.alloc(8 * CHUNK_ROWS);
     params = wasm.lloydConfigure(k, d);
 
     /** Writes the centres (and the bounds' per-centre inputs) where the module reads them. */
@@ -151,13 +110,12 @@ export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[]
       },
       release(): void {
         wasm.lloydRelease();
-        for (let b = blocks.length - 1; b >= 0; b--) wasm.free(blocks[b]);
-        blocks.length = 0;
+        blocks.release();
       },
     };
   } catch (error) {
     if (params !== 0) wasm.lloydRelease();
-    for (let b = blocks.length - 1; b >= 0; b--) wasm.free(blocks[b]);
+    blocks.release();
     throw error;
   }
 }

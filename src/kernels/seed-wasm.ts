@@ -8,8 +8,7 @@
  * Each part of rows gets its `closest` and scores in the module's memory for
  * as long as the chunks live; `release` frees them. Browser-safe.
  */
-import { CHUNK_ROWS } from './kernel.js';
-import type { ModuleRows } from './lloyd-wasm.js';
+import { ModuleBlocks, moduleChunks, type ModuleRows } from './module-chunks.js';
 import type { SeedChunks } from '../seeding.js';
 
 /** The exports of a module with assembly/seed-chunks.ts compiled in. Pointers are byte offsets. */
@@ -28,17 +27,6 @@ export interface SeedExports {
   seedLastPositive(score: number, n: number): number;
 }
 
-/** One chunk: its rows' addresses and per-row state. */
-interface Chunk {
-  readonly x: number;
-  readonly w: number;
-  readonly n: number;
-  readonly closest: number;
-  readonly score: number;
-  /** Index of its first row among all the parts' rows. */
-  readonly row: number;
-}
-
 /**
  * The per-chunk seeding work over the parts' rows in `wasm`'s memory, cut
  * into chunks of {@link CHUNK_ROWS} each, part after part, for d features and
@@ -46,32 +34,11 @@ interface Chunk {
  * when the module cannot allocate the state, having freed what it took.
  */
 export function wasmSeedChunks(wasm: SeedExports, parts: readonly ModuleRows[], d: number, trials: number): SeedChunks {
-  const blocks: number[] = [];
-  const alloc = (bytes: number): number => {
-    const ptr = wasm.alloc(Math.max(8, bytes));
-    blocks.push(ptr);
-    return ptr;
-  };
-  const list: Chunk[] = [];
+  const blocks = new ModuleBlocks(wasm);
   let points = 0;
   try {
-    let row = 0;
-    for (const part of parts) {
-      const closest = alloc(8 * part.rows);
-      const score = alloc(8 * part.rows);
-      for (let start = 0; start < part.rows; start += CHUNK_ROWS) {
-        list.push({
-          x: part.x + 8 * start * d,
-          w: part.w === 0 ? 0 : part.w + 8 * start,
-          n: Math.min(part.rows, start + CHUNK_ROWS) - start,
-          closest: closest + 8 * start,
-          score: score + 8 * start,
-          row: row + start,
-        });
-      }
-      row += part.rows;
-    }
-    const trialsOut = alloc(8 * trials);
+    const list = moduleChunks(parts, d, blocks, { closest: 8, score: 8 });
+    const trialsOut = blocks.alloc(8 * trials);
     points = wasm.seedConfigure(d, trials);
 
     /** Writes the points where the module reads them. */
@@ -116,13 +83,12 @@ export function wasmSeedChunks(wasm: SeedExports, parts: readonly ModuleRows[], 
       },
       release(): void {
         wasm.seedRelease();
-        for (let b = blocks.length - 1; b >= 0; b--) wasm.free(blocks[b]);
-        blocks.length = 0;
+        blocks.release();
       },
     };
   } catch (error) {
     if (points !== 0) wasm.seedRelease();
-    for (let b = blocks.length - 1; b >= 0; b--) wasm.free(blocks[b]);
+    blocks.release();
     throw error;
   }
 }

@@ -48,7 +48,8 @@ import {
 } from './kernel.js';
 import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
 import { decodeBase64 } from './base64.js';
-import { wasmLloydChunks, type LloydExports, type ModuleRows } from './lloyd-wasm.js';
+import { wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
+import type { ModuleRows } from './module-chunks.js';
 import { wasmSeedChunks, type SeedExports } from './seed-wasm.js';
 import { runSeeding, seedTrials, tsSeedChunks, type SeedChunks, type SeedChunksSource } from '../seeding.js';
 import type { Random } from '../random.js';

@@ -28,6 +28,9 @@ import { resultLayout, takeFailure, type EStepMessage, type LloydMessage, type L
 
 export { CHUNK_ROWS };
 
+/** One k-means pass's own fields, without those every message of its kind carries. */
+type PassOf<M> = M extends { op: string } ? Omit<M, 'type' | 'control' | 'chunkRows'> : never;
+
 /** Data of at most this many chunks stays on the main thread (the messages would cost more than they save). */
 export const LOCAL_CHUNKS = 1;
 
@@ -128,6 +131,13 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     if (failure !== null) throw new Error(`a parallel kernel worker failed: ${failure}`);
   }
 
+  /** Posts one pass to the first `active` workers and blocks until they have all done it. */
+  function broadcast(message: PoolMessage, active: number): void {
+    Atomics.store(control, 0, 0);
+    for (let t = 0; t < active; t++) workers[t].post(message);
+    waitFor(active);
+  }
+
   /**
    * Lloyd's iterations (src/lloyd.ts `runLloyd`) on this thread, each pass
    * over the rows run by the workers on the chunks they hold, in parallel;
@@ -146,13 +156,7 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     const results = new SharedArrayBuffer(8 * chunks * slot);
     const shared = new Float64Array(params);
     const slots = new Float64Array(results);
-    type Op = LloydMessage extends infer M ? (M extends { op: string } ? Omit<M, 'type' | 'control' | 'chunkRows'> : never) : never;
-    const send = (op: Op): void => {
-      Atomics.store(control, 0, 0);
-      const message = { type: 'lloyd', control: control.buffer as SharedArrayBuffer, chunkRows: CHUNK_ROWS, ...op } as LloydMessage;
-      for (let t = 0; t < active; t++) workers[t].post(message);
-      waitFor(active);
-    };
+    const send = (op: PassOf<LloydMessage>): void => broadcast({ type: 'lloyd', control: control.buffer as SharedArrayBuffer, chunkRows: CHUNK_ROWS, ...op } as LloydMessage, active);
     const work: LloydChunks = {
       chunks,
       assign(pass: LloydPass, out: Float64Array): void {
@@ -211,13 +215,7 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     const picks = new SharedArrayBuffer(4 * (2 * trials + chunks));
     const targets = new SharedArrayBuffer(8 * 2 * trials);
     const shared = { points: new Float64Array(points), sums: new Float64Array(sums), picks: new Int32Array(picks), targets: new Float64Array(targets) };
-    type Op = SeedMessage extends infer M ? (M extends { op: string } ? Omit<M, 'type' | 'control' | 'chunkRows'> : never) : never;
-    const send = (op: Op): void => {
-      Atomics.store(control, 0, 0);
-      const message = { type: 'seed', control: control.buffer as SharedArrayBuffer, chunkRows: CHUNK_ROWS, ...op } as SeedMessage;
-      for (let t = 0; t < active; t++) workers[t].post(message);
-      waitFor(active);
-    };
+    const send = (op: PassOf<SeedMessage>): void => broadcast({ type: 'seed', control: control.buffer as SharedArrayBuffer, chunkRows: CHUNK_ROWS, ...op } as SeedMessage, active);
     const chunkSums = (out: Float64Array): void => out.set(shared.sums.subarray(0, chunks));
     const work: SeedChunks = {
       chunks,
@@ -330,13 +328,8 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
       const layout = resultLayout(p.shape, p.k, p.d);
       const bytes = chunks * layout.size * 8;
       if (results === null || results.byteLength < bytes) results = new SharedArrayBuffer(bytes);
-      Atomics.store(control, 0, 0);
-      const params = { ...p };
-      for (let t = 0; t < active; t++) {
-        const message: EStepMessage = { type: 'estep', control: control.buffer as SharedArrayBuffer, params, results, chunkRows: CHUNK_ROWS };
-        workers[t].post(message);
-      }
-      waitFor(active);
+      const message: EStepMessage = { type: 'estep', control: control.buffer as SharedArrayBuffer, params: { ...p }, results, chunkRows: CHUNK_ROWS };
+      broadcast(message, active);
       // Add the chunks in chunk order: the result is independent of how many threads ran.
       const r = new Float64Array(results, 0, chunks * layout.size);
       s.counts.fill(0);
