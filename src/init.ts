@@ -4,6 +4,7 @@
  *
  * Symbols: n rows, d features, k components, i a row, j a feature, m a component.
  */
+import { columnMoments } from './moments.js';
 import { covarianceModels, maximize, pack, type MixtureParameters } from './covariance/index.js';
 import { readMatrix, readVector } from './covariance/shapes.js';
 import { createStatistics, type Kernel, type LoadedData } from './kernels/kernel.js';
@@ -72,7 +73,7 @@ export function parseStart(start: StartSource, k: number, d: number, covariance:
  */
 export function dataCovariance(matrix: Matrix, weights: Float64Array | null, regularization: number): Float64Array {
   const { rows: n, cols: d, data: x } = matrix;
-  const mean = columnMeans(matrix, weights);
+  const { total, means: mean } = columnMoments(matrix, weights, false);
   const cov = new Float64Array(d * d);
   const diff = new Float64Array(d);
   for (let i = 0; i < n; i++) {
@@ -82,7 +83,7 @@ export function dataCovariance(matrix: Matrix, weights: Float64Array | null, reg
   }
   for (let a = 0; a < d; a++) {
     for (let b = 0; b <= a; b++) {
-      cov[a * d + b] /= mean.total;
+      cov[a * d + b] /= total;
       cov[b * d + a] = cov[a * d + b];
     }
     cov[a * d + a] += regularization;
@@ -114,35 +115,13 @@ export function lazyDataCovariance(matrix: Matrix, weights: Float64Array | null,
     for (let i = 0; i < n; i++) total += weights[i];
   }
   if (!Number.isFinite(16 * largest * largest * total)) {
-    const mean = columnMeans(matrix, weights);
-    const variance = new Float64Array(d);
-    for (let i = 0; i < n; i++) {
-      const w = weights === null ? 1 : weights[i];
-      for (let j = 0; j < d; j++) {
-        const delta = x[i * d + j] - mean[j];
-        variance[j] += w * delta * delta;
-      }
-    }
-    for (let j = 0; j < d; j++) if (!Number.isFinite(variance[j] / mean.total)) throw covarianceOverflow(j);
+    const { total: sum, squares } = columnMoments(matrix, weights);
+    for (let j = 0; j < d; j++) if (!Number.isFinite(squares[j] / sum)) throw covarianceOverflow(j);
   }
   let cov: Float64Array | null = null;
   return () => (cov ??= dataCovariance(matrix, weights, regularization));
 }
 
-/** The weighted mean of each column, with the total weight. */
-function columnMeans(matrix: Matrix, weights: Float64Array | null): Float64Array & { total: number } {
-  const { rows: n, cols: d, data: x } = matrix;
-  const mean = new Float64Array(d) as Float64Array & { total: number };
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weights === null ? 1 : weights[i];
-    total += w;
-    for (let j = 0; j < d; j++) mean[j] += w * x[i * d + j];
-  }
-  for (let j = 0; j < d; j++) mean[j] /= total;
-  mean.total = total;
-  return mean;
-}
 
 function covarianceOverflow(feature: number): MixemError {
   return new MixemError(

@@ -32,6 +32,7 @@
  *
  * Symbols: n rows, d features, k clusters, i a row, j a feature, c a cluster.
  */
+import { columnMoments } from './moments.js';
 import { CHUNK_ROWS } from './kernels/kernel.js';
 import type { Matrix } from './types.js';
 
@@ -367,28 +368,11 @@ function slack(low: Float64Array, high: Float64Array, d: number, t: number): num
 
 /** Mean over features of the (weighted) variance: scikit-learn's scale for the k-means tolerance. */
 export function meanVariance(matrix: Matrix, weights: Float64Array | null): number {
-  const { rows: n, cols: d, data: x } = matrix;
-  // Row-major passes with one running sum per feature: each sum takes the
-  // same terms in the same order as a per-feature loop would.
-  let w = 0;
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const wi = weights === null ? 1 : weights[i];
-    w += wi;
-    for (let j = 0; j < d; j++) mean[j] += wi * x[i * d + j];
-  }
-  for (let j = 0; j < d; j++) mean[j] /= w;
-  const variance = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const wi = weights === null ? 1 : weights[i];
-    for (let j = 0; j < d; j++) {
-      const delta = x[i * d + j] - mean[j];
-      variance[j] += wi * delta * delta;
-    }
-  }
+  const d = matrix.cols;
+  const { total, squares } = columnMoments(matrix, weights);
   let sum = 0;
-  for (let j = 0; j < d; j++) sum += variance[j] / w;
-  return d > 0 && w > 0 ? sum / d : 0;
+  for (let j = 0; j < d; j++) sum += squares[j] / total;
+  return d > 0 && total > 0 ? sum / d : 0;
 }
 
 /** One part's rows and per-row state, for {@link tsLloydChunks}. */
