@@ -72,6 +72,9 @@ COV_TYPES = ("full", "tied", "diag", "spherical")
 # data
 
 
+DEFAULT_TOL = 1e-3
+
+
 def read_csv(name):
     path = os.path.join(DATA_DIR, name)
     with open(path) as f:
@@ -194,6 +197,24 @@ def run_case(name, dataset, x, cov_type, k, seed, rng):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gm.fit(x)
+    # The same start with scikit-learn's default stopping rule (tol=1e-3, at
+    # most 100 iterations): where it stops, and what it returns there.
+    stopped = GaussianMixture(
+        n_components=k,
+        covariance_type=cov_type,
+        tol=DEFAULT_TOL,
+        max_iter=100,
+        n_init=1,
+        reg_covar=REG_COVAR,
+        weights_init=weights,
+        means_init=means,
+        precisions_init=precs,
+        init_params="kmeans",
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        stopped.fit(x)
     fixture = {
         "name": name,
         "generator": {
@@ -223,6 +244,15 @@ def run_case(name, dataset, x, cov_type, k, seed, rng):
             "lowerBound": float(gm.lower_bound_),
             "nIter": int(gm.n_iter_),
             "converged": bool(gm.converged_),
+        },
+        "defaultTolerance": {
+            "tolerance": DEFAULT_TOL,
+            "weights": py(stopped.weights_),
+            "means": py(stopped.means_),
+            "covariances": py(stopped.covariances_),
+            "lowerBound": float(stopped.lower_bound_),
+            "nIter": int(stopped.n_iter_),
+            "converged": bool(stopped.converged_),
         },
     }
     path = os.path.join(OUT_DIR, name + ".json")

@@ -158,6 +158,11 @@ export function* expectationMaximization(
   };
   const update = ctx.acceleration === 'squarem' ? squaremStep : emStep;
 
+  // As scikit-learn: once the change falls below the tolerance, one more
+  // iteration runs (its M-step gives the parameters scikit-learn returns; its
+  // E-step scores them, the pass scikit-learn makes for its final labels) and
+  // the loop ends, converged.
+  let last = false;
   while (iteration < ctx.maxIterations) {
     iteration++;
     const recoveredBefore = recoveries.length;
@@ -168,11 +173,11 @@ export function* expectationMaximization(
     logLikelihood = next.logLikelihood;
     history.push(logLikelihood);
     const stop = yield { restart: ctx.restart, restarts: ctx.restarts, iteration, logLikelihood, change };
-    if (stop === true) break;
+    if (stop === true || last) break;
     // A re-seeded iteration may lower the likelihood; never call that convergence.
     if (recoveries.length === recoveredBefore && Math.abs(change) < ctx.tolerance) {
       converged = true;
-      break;
+      last = true;
     }
   }
   return { params, packed, history, iterations: iteration, converged, recoveries, warnings };

@@ -136,7 +136,8 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
         totalWeight,
         regularization: opts.regularization,
         tolerance: opts.tolerance,
-        maxIterations: opts.maxIterations,
+        // Every row labelled and nothing missing: the first M-step is the exact maximum.
+        maxIterations: labelledRows === matrix.rows && missingValues === 0 ? Math.min(1, opts.maxIterations) : opts.maxIterations,
         restart,
         restarts: opts.restarts,
         globalCovariance,

@@ -51,3 +51,25 @@ describe('agreement with scikit-learn GaussianMixture from the same start', () =
     });
   }
 });
+
+describe('stopping where scikit-learn stops, from the same start, at its default tolerance', () => {
+  for (const fixture of sklearnFixtures()) {
+    it(`${fixture.name}: the same iterations and the parameters scikit-learn returns`, () => {
+      const expected = fixture.defaultTolerance;
+      const model = fit(fixture.data, {
+        components: fixture.components,
+        covariance: fixture.covariance,
+        start: fixture.start,
+        tolerance: expected.tolerance,
+        maxIterations: 100,
+        regularization: fixture.regularization,
+      });
+      expect(model.converged).toBe(expected.converged);
+      expect(model.iterations).toBe(expected.nIter);
+      expect(relativeError(model.weights, expected.weights)).toBeLessThan(TOLERANCE);
+      expect(relativeError(model.means, expected.means)).toBeLessThan(TOLERANCE);
+      expect(relativeError(model.covariances, expected.covariances)).toBeLessThan(TOLERANCE);
+      expect(relativeError(model.history[model.iterations - 1], expected.lowerBound)).toBeLessThan(TOLERANCE);
+    });
+  }
+});

@@ -191,17 +191,24 @@ async function handle(request: Exclude<Request, { type: 'stop' }>): Promise<bool
   }
 }
 
-/** EM steps until the change of the mean log-likelihood is below the tolerance, one message per step. */
+/**
+ * EM steps until the change of the mean log-likelihood is below the
+ * tolerance, then one more as the library does (src/em.ts), one message per step.
+ */
 async function run(id: number, settings: Settings): Promise<boolean> {
   needModel();
   stepSettings = { ...settings, components: needModel().components, covariance: needModel().covariance };
+  let last = false;
   for (let iteration = 0; iteration < settings.maxIterations; iteration++) {
     if (stopped(id)) return true;
     const began = performance.now();
     const recoveredBefore = needModel().recoveries.length;
     const change = emStep(settings);
     sendModel(id, 'run', true);
-    if (needModel().recoveries.length === recoveredBefore && Math.abs(change) < settings.tolerance) return false;
+    if (last) return false;
+    if (needModel().recoveries.length === recoveredBefore && Math.abs(change) < settings.tolerance) {
+      last = true;
+    }
     await sleep(Math.max(0, RUN_PACE_MS - (performance.now() - began)));
   }
   return false;

@@ -28,6 +28,16 @@ export interface SklearnFixture {
     nIter: number;
     lowerBound: number;
   };
+  /** The same start with scikit-learn's default stopping rule (tol = 1e-3, at most 100 iterations). */
+  defaultTolerance: {
+    tolerance: number;
+    weights: number[];
+    means: number[][];
+    covariances: Covariances;
+    lowerBound: number;
+    nIter: number;
+    converged: boolean;
+  };
 }
 
 export function sklearnFixtures(): SklearnFixture[] {
