@@ -181,40 +181,29 @@ def py(a):
 
 def run_case(name, dataset, x, cov_type, k, seed, rng):
     idx, weights, means, covs, precs = start_params(x, k, cov_type, rng)
-    gm = GaussianMixture(
-        n_components=k,
-        covariance_type=cov_type,
-        tol=0,
-        max_iter=ITERATIONS,
-        n_init=1,
-        reg_covar=REG_COVAR,
-        weights_init=weights,
-        means_init=means,
-        precisions_init=precs,
-        init_params="kmeans",
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        gm.fit(x)
+
+    def fitted(tol, max_iter):
+        gm = GaussianMixture(
+            n_components=k,
+            covariance_type=cov_type,
+            tol=tol,
+            max_iter=max_iter,
+            n_init=1,
+            reg_covar=REG_COVAR,
+            weights_init=weights,
+            means_init=means,
+            precisions_init=precs,
+            init_params="kmeans",
+            random_state=0,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return gm.fit(x)
+
+    gm = fitted(0, ITERATIONS)
     # The same start with scikit-learn's default stopping rule (tol=1e-3, at
     # most 100 iterations): where it stops, and what it returns there.
-    stopped = GaussianMixture(
-        n_components=k,
-        covariance_type=cov_type,
-        tol=DEFAULT_TOL,
-        max_iter=100,
-        n_init=1,
-        reg_covar=REG_COVAR,
-        weights_init=weights,
-        means_init=means,
-        precisions_init=precs,
-        init_params="kmeans",
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        stopped.fit(x)
+    stopped = fitted(DEFAULT_TOL, 100)
     fixture = {
         "name": name,
         "generator": {
