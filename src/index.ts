@@ -12,7 +12,7 @@ export { GaussianMixture, MODEL_FORMAT, MODEL_VERSION } from './model.js';
 export type { EvaluateOptions, FitDiagnostics, FitSettings, ModelFile, SampleResult, ScoreOptions } from './model.js';
 export { loadModel } from './serialize.js';
 export { kmeans } from './kmeans.js';
-export type { KMeansOptions, KMeansResult } from './kmeans.js';
+export type { KMeansOptions, KMeansResult, LloydResult } from './kmeans.js';
 export { MixemError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { toMatrix, matrixRows } from './matrix.js';
