@@ -14,6 +14,7 @@
 import { covarianceModels, maximize, pack, type MixtureParameters } from './covariance/index.js';
 import { MixemError } from './errors.js';
 import {
+  clearStatistics,
   createStatistics,
   type Kernel,
   type LoadedData,
@@ -193,12 +194,8 @@ function eStep(ctx: RunContext, params: MixtureParameters, packed: PackedParamet
     total = ctx.kernel.eStep(ctx.data, packed, stats);
     if (ctx.kernelRows !== null && stats.worstRow >= 0) stats.worstRow = ctx.kernelRows[stats.worstRow];
   } else {
-    stats.counts.fill(0);
-    stats.first.fill(0);
-    stats.second.fill(0);
-    stats.logLikelihood = total = 0;
-    stats.worstRow = -1;
-    stats.worstLogDensity = Infinity;
+    clearStatistics(stats);
+    total = 0;
   }
   if (ctx.side !== null) total += sideEStep(ctx.side, params, stats);
   return total;

@@ -83,6 +83,16 @@ export function createStatistics(shape: 'full' | 'diag', k: number, d: number): 
   };
 }
 
+/** Empties `s` for a new pass: zero sums, no log-likelihood yet, no worst row. */
+export function clearStatistics(s: SufficientStatistics): void {
+  s.counts.fill(0);
+  s.first.fill(0);
+  s.second.fill(0);
+  s.logLikelihood = 0;
+  s.worstRow = -1;
+  s.worstLogDensity = Infinity;
+}
+
 /** Data loaded into a kernel, with optional per-row weights. */
 export interface LoadedData {
   readonly matrix: Matrix;

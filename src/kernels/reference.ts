@@ -7,6 +7,7 @@
 import type { Matrix } from '../types.js';
 import {
   BLOCK_ROWS,
+  clearStatistics,
   type EvaluationOutputs,
   type Kernel,
   type LoadedData,
@@ -83,9 +84,7 @@ export const referenceKernel: Kernel = {
     const blockCounts = new Float64Array(k);
     const blockFirst = new Float64Array(k * d);
     const blockSecond = new Float64Array(k * secondSize);
-    s.counts.fill(0);
-    s.first.fill(0);
-    s.second.fill(0);
+    clearStatistics(s);
     let total = 0;
     let worst = Infinity;
     let worstRow = -1;

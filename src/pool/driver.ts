@@ -18,7 +18,7 @@
  * Browser-safe: nothing here imports from `node:`.
  */
 import type { EvaluationOutputs, Kernel, LoadedData, PackedParameters, SufficientStatistics } from '../kernels/kernel.js';
-import { CHUNK_ROWS } from '../kernels/kernel.js';
+import { CHUNK_ROWS, clearStatistics } from '../kernels/kernel.js';
 import { kmeansPlusPlus as seedOnMainThread, lloyd as lloydOnMainThread } from '../kmeans.js';
 import { lloydSlot, runLloyd, type LloydChunks, type LloydPass, type LloydResult } from '../lloyd.js';
 import type { Random } from '../random.js';
@@ -332,9 +332,7 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
       broadcast(message, active);
       // Add the chunks in chunk order: the result is independent of how many threads ran.
       const r = new Float64Array(results, 0, chunks * layout.size);
-      s.counts.fill(0);
-      s.first.fill(0);
-      s.second.fill(0);
+      clearStatistics(s);
       let total = 0;
       let worst = Infinity;
       let worstRow = -1;
