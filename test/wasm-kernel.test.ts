@@ -325,6 +325,31 @@ describe('the WebAssembly kernel', () => {
     own.release?.(smallLoaded);
   });
 
+  it('makes room ahead of a load over free memory only, and never throws for more than it can hold', () => {
+    const rng = new Random(13);
+    const packed = pack(randomParameters('full', 3, 4, rng, 2)).packed!;
+    for (const precision of ['float64', 'float32'] as const) {
+      const own = createWasmKernelSync({ precision });
+      const held = own.load(randomMatrix(5000, 4, rng), null);
+      const before = createStatistics('full', 3, 4);
+      own.eStep(held, packed, before);
+      own.reserve!(200_000, 4, true);
+      own.reserve!(1e12, 4, false);
+      const after = createStatistics('full', 3, 4);
+      own.eStep(held, packed, after);
+      expect(Array.from(after.second)).toEqual(Array.from(before.second));
+      expect(after.logLikelihood).toBe(before.logLikelihood);
+      const large = randomMatrix(200_000, 4, rng);
+      const weights = Float64Array.from({ length: 200_000 }, (_, i) => 1 + (i % 2));
+      const actual = createStatistics('full', 3, 4);
+      own.eStep(own.load(large, weights), packed, actual);
+      const expected = createStatistics('full', 3, 4);
+      const fresh = createWasmKernelSync({ precision });
+      fresh.eStep(fresh.load(large, weights), packed, expected);
+      expect(Array.from(actual.second)).toEqual(Array.from(expected.second));
+    }
+  });
+
   it.skipIf(relaxed === null)('gives the same results in its relaxed-SIMD build (fused multiply-add) within 1e-12', () => {
     const rng = new Random(11);
     const matrix = randomMatrix(2000, 8, rng);

@@ -133,4 +133,13 @@ export interface Kernel {
    * where the kernel holds it (optional, as `lloyd`).
    */
   kmeansPlusPlus?(data: LoadedData, k: number, rng: Random): Float64Array;
+  /**
+   * A hint that `rows` rows of `cols` features (with weights when `weighted`)
+   * are about to be loaded, with k-means' per-row state beside them
+   * (optional). A kernel with memory of its own makes room now and writes
+   * over it, so that the copy later finds its pages resident: the parallel
+   * kernel's workers do this while the calling thread works. Never throws; a
+   * load that then does not fit says so.
+   */
+  reserve?(rows: number, cols: number, weighted: boolean): void;
 }

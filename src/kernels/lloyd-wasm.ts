@@ -39,6 +39,12 @@ export interface LloydExports {
   lloydInertia(x: number, w: number, n: number, labels: number): number;
 }
 
+/** Lloyd's state per row: its label and Hamerly's two bounds (bytes each). */
+const LLOYD_ROW_STATE = { labels: 4, upper: 8, lower: 8 } as const;
+
+/** Bytes of Lloyd's state per row. */
+export const LLOYD_ROW_BYTES = LLOYD_ROW_STATE.labels + LLOYD_ROW_STATE.upper + LLOYD_ROW_STATE.lower;
+
 /**
  * The per-chunk work over the parts' rows in `wasm`'s memory, cut into chunks
  * of {@link CHUNK_ROWS} each, part after part. Configures the module for k
@@ -50,7 +56,7 @@ export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[]
   let params = 0;
   try {
     const slot = lloydSlot(k, d);
-    const list = moduleChunks(parts, d, blocks, { labels: 4, upper: 8, lower: 8 });
+    const list = moduleChunks(parts, d, blocks, LLOYD_ROW_STATE);
     const slotPtr = blocks.alloc(8 * slot);
     const rowsPtr = blocks.alloc(8 * CHUNK_ROWS);
     params = wasm.lloydConfigure(k, d);

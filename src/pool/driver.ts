@@ -24,7 +24,7 @@ import { lloydSlot, runLloyd, type LloydChunks, type LloydPass, type LloydResult
 import type { Random } from '../random.js';
 import { runSeeding, seedTrials, type SeedChunks } from '../seeding.js';
 import type { Matrix } from '../types.js';
-import { resultLayout, takeFailure, type EStepMessage, type LloydMessage, type LoadMessage, type PoolMessage, type SeedMessage } from './protocol.js';
+import { resultLayout, takeFailure, type EStepMessage, type LloydMessage, type LoadMessage, type PoolMessage, type ReserveMessage, type SeedMessage } from './protocol.js';
 
 export { CHUNK_ROWS };
 
@@ -66,6 +66,11 @@ interface ParallelData extends LoadedData {
   readonly active: number;
   /** The inner kernel's data on the main thread, for `evaluate` (loaded on first use). */
   mainThread: LoadedData | null;
+}
+
+/** Worker t's chunks [first, end) of `chunks`, for `active` workers. */
+function workerRange(t: number, active: number, chunks: number): { first: number; end: number } {
+  return { first: Math.floor((t * chunks) / active), end: Math.floor(((t + 1) * chunks) / active) };
 }
 
 /** One worker as the kernel sees it: where its messages go, and its failure slot (./protocol.ts). */
@@ -131,6 +136,62 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     if (failure !== null) throw new Error(`a parallel kernel worker failed: ${failure}`);
   }
 
+  /** The data whose rows the workers hold (null: none, or not known). */
+  let held: ParallelData | null = null;
+
+  /**
+   * Sends the data's rows to the workers unless they hold them already. Each
+   * worker gets its contiguous range of chunks in rounds of at most
+   * `perRound` chunks, copied through its own staging buffer (shared,
+   * reused): the worker's inner kernel copies them into its memory before
+   * the next round, so loading needs only the staging buffers beyond the data.
+   */
+  function hold(data: ParallelData): void {
+    if (held === data) return;
+    held = null;
+    const { matrix, weights, chunks, active } = data;
+    const d = matrix.cols;
+    const rowBytes = Math.max(1, d) * 8 + (weights === null ? 0 : 8);
+    const perRound = Math.max(1, Math.floor(loadBytes / (CHUNK_ROWS * rowBytes)));
+    const stagingBytes = Math.min(perRound * CHUNK_ROWS, matrix.rows) * rowBytes;
+    const ranges = Array.from({ length: active }, (_, t) => {
+      const { first, end } = workerRange(t, active, chunks);
+      return { next: first, end };
+    });
+    for (let round = 0; ranges.some((r) => r.next < r.end); round++) {
+      Atomics.store(control, 0, 0);
+      const posted: number[] = [];
+      ranges.forEach((range, t) => {
+        if (range.next >= range.end) return;
+        const firstChunk = range.next;
+        const endChunk = Math.min(range.end, firstChunk + perRound);
+        range.next = endChunk;
+        const firstRow = firstChunk * CHUNK_ROWS;
+        const endRow = Math.min(matrix.rows, endChunk * CHUNK_ROWS);
+        if (staging[t] === undefined || staging[t].byteLength < stagingBytes) staging[t] = new SharedArrayBuffer(stagingBytes);
+        const values = (endRow - firstRow) * d;
+        new Float64Array(staging[t], 0, values).set(matrix.data.subarray(firstRow * d, endRow * d));
+        if (weights !== null) new Float64Array(staging[t], values * 8, endRow - firstRow).set(weights.subarray(firstRow, endRow));
+        const message: LoadMessage = {
+          type: 'load',
+          control: control.buffer as SharedArrayBuffer,
+          reset: round === 0,
+          staging: staging[t],
+          weighted: weights !== null,
+          rows: matrix.rows,
+          cols: d,
+          chunkRows: CHUNK_ROWS,
+          firstChunk,
+          endChunk,
+        };
+        workers[t].post(message);
+        posted.push(t);
+      });
+      waitFor(posted);
+    }
+    held = data;
+  }
+
   /** Posts one pass to the first `active` workers and blocks until they have all done it. */
   function broadcast(message: PoolMessage, active: number): void {
     Atomics.store(control, 0, 0);
@@ -149,6 +210,7 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     if (data.active === 0) {
       return local.lloyd?.(data.mainThread!, centers, k, maxIterations, tolerance) ?? lloydOnMainThread(data.matrix, data.weights, centers, k, maxIterations, tolerance);
     }
+    hold(data);
     const { chunks, active } = data;
     const { rows: n, cols: d } = data.matrix;
     const slot = lloydSlot(k, d);
@@ -207,6 +269,7 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
   function seedOnPool(loaded: LoadedData, k: number, rng: Random): Float64Array {
     const data = loaded as ParallelData;
     if (data.active === 0) return local.kmeansPlusPlus?.(data.mainThread!, k, rng) ?? seedOnMainThread(data.matrix, data.weights, k, rng);
+    hold(data);
     const { chunks, active } = data;
     const d = data.matrix.cols;
     const trials = seedTrials(k);
@@ -274,48 +337,16 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
         return onMain;
       }
       const active = Math.min(threads, chunks);
-      const d = matrix.cols;
-      // Each worker gets its contiguous range of chunks in rounds of at most
-      // `perRound` chunks, copied through its own staging buffer (shared,
-      // reused): the worker's inner kernel copies them into its memory before
-      // the next round, so loading needs only the staging buffers beyond the data.
-      const rowBytes = Math.max(1, d) * 8 + (weights === null ? 0 : 8);
-      const perRound = Math.max(1, Math.floor(loadBytes / (CHUNK_ROWS * rowBytes)));
-      const stagingBytes = Math.min(perRound * CHUNK_ROWS, matrix.rows) * rowBytes;
-      const ranges = Array.from({ length: active }, (_, t) => ({
-        next: Math.floor((t * chunks) / active),
-        end: Math.floor(((t + 1) * chunks) / active),
-      }));
-      for (let round = 0; ranges.some((r) => r.next < r.end); round++) {
-        Atomics.store(control, 0, 0);
-        const posted: number[] = [];
-        ranges.forEach((range, t) => {
-          if (range.next >= range.end) return;
-          const firstChunk = range.next;
-          const endChunk = Math.min(range.end, firstChunk + perRound);
-          range.next = endChunk;
-          const firstRow = firstChunk * CHUNK_ROWS;
-          const endRow = Math.min(matrix.rows, endChunk * CHUNK_ROWS);
-          if (staging[t] === undefined || staging[t].byteLength < stagingBytes) staging[t] = new SharedArrayBuffer(stagingBytes);
-          const values = (endRow - firstRow) * d;
-          new Float64Array(staging[t], 0, values).set(matrix.data.subarray(firstRow * d, endRow * d));
-          if (weights !== null) new Float64Array(staging[t], values * 8, endRow - firstRow).set(weights.subarray(firstRow, endRow));
-          const message: LoadMessage = {
-            type: 'load',
-            control: control.buffer as SharedArrayBuffer,
-            reset: round === 0,
-            staging: staging[t],
-            weighted: weights !== null,
-            rows: matrix.rows,
-            cols: d,
-            chunkRows: CHUNK_ROWS,
-            firstChunk,
-            endChunk,
-          };
-          workers[t].post(message);
-          posted.push(t);
-        });
-        waitFor(posted);
+      // The rows go at their first use (`hold`). Meanwhile each worker drops
+      // what it held and makes room for its range, while this thread goes on
+      // (a fit draws its k-means sample): touching fresh memory is most of a
+      // load's cost.
+      held = null;
+      for (let t = 0; t < active; t++) {
+        const { first, end } = workerRange(t, active, chunks);
+        const rows = Math.min(matrix.rows, end * CHUNK_ROWS) - first * CHUNK_ROWS;
+        const message: ReserveMessage = { type: 'reserve', control: new SharedArrayBuffer(4), rows, cols: matrix.cols, weighted: weights !== null };
+        workers[t].post(message);
       }
       const loaded: ParallelData = { matrix, weights, chunks, active, mainThread: null };
       return loaded;
@@ -325,6 +356,7 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
       const { chunks, active, mainThread } = loaded as ParallelData;
       // The inner kernels sum in the same chunks and order, so this gives the workers' bits.
       if (active === 0) return local.eStep(mainThread!, p, s);
+      hold(loaded as ParallelData);
       const layout = resultLayout(p.shape, p.k, p.d);
       const bytes = chunks * layout.size * 8;
       if (results === null || results.byteLength < bytes) results = new SharedArrayBuffer(bytes);

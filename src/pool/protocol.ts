@@ -22,6 +22,20 @@ export interface LoadMessage {
   endChunk: number;
 }
 
+/**
+ * Sent at `load`, before the rows (which go at their first use): drop the
+ * rows held before, and make room for `rows` rows of `cols` features
+ * (src/kernels/kernel.ts `reserve`). A hint: the worker reports no failure,
+ * and no one waits on `control`, which is this message's own.
+ */
+export interface ReserveMessage {
+  type: 'reserve';
+  control: SharedArrayBuffer;
+  rows: number;
+  cols: number;
+  weighted: boolean;
+}
+
 /** Sent every iteration: the packed parameters and where to put the statistics. */
 export interface EStepMessage {
   type: 'estep';
@@ -90,7 +104,7 @@ export type SeedMessage = { type: 'seed'; control: SharedArrayBuffer; chunkRows:
 );
 
 /** Every message a worker handles (besides its environment's start and close). */
-export type PoolMessage = LoadMessage | EStepMessage | LloydMessage | SeedMessage;
+export type PoolMessage = ReserveMessage | LoadMessage | EStepMessage | LloydMessage | SeedMessage;
 
 /**
  * A worker's failure slot, for environments where the kernel cannot read a

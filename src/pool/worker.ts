@@ -13,7 +13,7 @@
 import { createStatistics, type Kernel, type LoadedData, type PackedParameters, type SufficientStatistics } from '../kernels/kernel.js';
 import { lloydSlot, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydPass } from '../lloyd.js';
 import { tsSeedChunks, type SeedChunks, type SeedChunksSource } from '../seeding.js';
-import { resultLayout, type EStepMessage, type LloydMessage, type LoadMessage, type PoolMessage, type SeedMessage } from './protocol.js';
+import { resultLayout, type EStepMessage, type LloydMessage, type LoadMessage, type PoolMessage, type ReserveMessage, type SeedMessage } from './protocol.js';
 
 const EMPTY = new Float64Array(0);
 
@@ -25,13 +25,28 @@ const EMPTY = new Float64Array(0);
 export function createPoolWorker(kernel: Kernel, inner: 'wasm' | 'reference'): (message: PoolMessage) => void {
   let chunks: { index: number; data: LoadedData }[] = [];
 
+  /** Frees the rows held and any k-means state. */
+  function drop(): void {
+    endLloyd();
+    endSeed();
+    for (const chunk of chunks) kernel.release?.(chunk.data);
+    chunks = [];
+  }
+
+  /** Drops the rows held, then makes room for the rows to come; never throws (a hint: the load reports what fails). */
+  function reserve(message: ReserveMessage): void {
+    try {
+      drop();
+      kernel.reserve?.(message.rows, message.cols, message.weighted);
+    } catch {
+      // The load that follows frees, allocates and reports again.
+    }
+  }
+
   function load(message: LoadMessage): void {
     endLloyd();
     endSeed();
-    if (message.reset) {
-      for (const chunk of chunks) kernel.release?.(chunk.data);
-      chunks = [];
-    }
+    if (message.reset) drop();
     const base = message.firstChunk * message.chunkRows;
     const count = Math.min(message.rows, message.endChunk * message.chunkRows) - base;
     const rows = new Float64Array(message.staging, 0, count * message.cols);
@@ -227,7 +242,8 @@ export function createPoolWorker(kernel: Kernel, inner: 'wasm' | 'reference'): (
   }
 
   return (message: PoolMessage): void => {
-    if (message.type === 'load') load(message);
+    if (message.type === 'reserve') reserve(message);
+    else if (message.type === 'load') load(message);
     else if (message.type === 'lloyd') lloyd(message);
     else if (message.type === 'seed') seed(message);
     else eStep(message);
