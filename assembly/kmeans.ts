@@ -17,7 +17,7 @@
  * Symbols: n rows, d features, k clusters; i a row, j a feature, c a
  * cluster. Pointers are byte offsets; f64 arrays are row-major.
  */
-export { lloydAssign, lloydCentres, lloydConfigure, lloydDistances, lloydInertia, lloydRelease } from './lloyd-chunks';
+export { lloydAssign, lloydCentres, lloydConfigure, lloydDistances, lloydInertia, lloydRelease, lloydScatter } from './lloyd-chunks';
 export { seedConfigure, seedLastPositive, seedPick, seedPoints, seedRelease, seedRescore, seedStart, seedTrials, seedUpdate } from './seed-chunks';
 
 /** A 16-aligned block of `bytes` bytes; aborts when memory cannot grow enough. */

@@ -39,6 +39,8 @@ let transposedPtr: usize = 0;
 let distPtr: usize = 0;
 let pendingPtr: usize = 0;
 let exactPtr: usize = 0;
+/** One row's x − c (d values, padded to even). */
+let diffPtr: usize = 0;
 
 // The chunk of the current call.
 let X: usize = 0;
@@ -67,12 +69,14 @@ export function lloydConfigure(k: i32, d: i32): usize {
   distPtr = zeros(KP);
   pendingPtr = heap.alloc(<usize>CHUNK_ROWS << 2);
   exactPtr = zeros(CHUNK_ROWS);
+  diffPtr = zeros(even(d) + 2);
   return paramsPtr;
 }
 
 /** Frees the work areas of `lloydConfigure`. */
 export function lloydRelease(): void {
   if (paramsPtr == 0) return;
+  heap.free(diffPtr);
   heap.free(exactPtr);
   heap.free(pendingPtr);
   heap.free(distPtr);
@@ -247,4 +251,63 @@ export function lloydInertia(x: usize, w: usize, n: i32, labels: usize): f64 {
   let inertia: f64 = 0;
   for (let i = 0; i < n; i++) inertia += (w == 0 ? 1 : get(w, i)) * get(exactPtr, i);
   return inertia;
+}
+
+/**
+ * The chunk's scatter about the centres for its n rows' labels (src/lloyd.ts
+ * `scatterSlot` layout, from zero in row order): counts Σw (k), first moments
+ * Σ w·(x − c) (k×d), then per cluster Σ (w·(x − c)_a)·(x − c)_b over the
+ * lower triangle row by row (`full`) or the diagonal. The same products and
+ * sums as src/lloyd.ts `tsLloydChunks`, two features at a time.
+ */
+export function lloydScatter(x: usize, w: usize, n: i32, labels: usize, full: i32, out: usize): void {
+  const k = K;
+  const d = D;
+  const triangle = full != 0 ? (d * (d + 1)) >> 1 : d;
+  memory.fill(out, 0, <usize>(k + k * d + k * triangle) << 3);
+  const firstBase = at(out, k);
+  const secondBase = at(firstBase, k * d);
+  const diff = diffPtr;
+  for (let i = 0; i < n; i++) {
+    const m = geti(labels, i);
+    const wi: f64 = w == 0 ? 1 : get(w, i);
+    const wv = f64x2.splat(wi);
+    set(out, m, get(out, m) + wi);
+    const xi = at(x, i * d);
+    const c = at(paramsPtr, m * d);
+    const f = at(firstBase, m * d);
+    let j = 0;
+    for (; j + 2 <= d; j += 2) {
+      const o = <usize>j << 3;
+      const delta = f64x2.sub(v128.load(xi + o), v128.load(c + o));
+      v128.store(diff + o, delta);
+      v128.store(f + o, f64x2.add(v128.load(f + o), f64x2.mul(wv, delta)));
+    }
+    if (j < d) {
+      const delta = get(xi, j) - get(c, j);
+      set(diff, j, delta);
+      set(f, j, get(f, j) + wi * delta);
+    }
+    const s = at(secondBase, m * triangle);
+    if (full != 0) {
+      for (let a = 0; a < d; a++) {
+        const wa = f64x2.splat(wi * get(diff, a));
+        const r = at(s, (a * (a + 1)) >> 1);
+        let b = 0;
+        for (; b + 2 <= a + 1; b += 2) {
+          const o = <usize>b << 3;
+          v128.store(r + o, f64x2.add(v128.load(r + o), f64x2.mul(wa, v128.load(diff + o))));
+        }
+        if (b <= a) set(r, b, get(r, b) + f64x2.extract_lane(wa, 0) * get(diff, b));
+      }
+    } else {
+      let a = 0;
+      for (; a + 2 <= d; a += 2) {
+        const o = <usize>a << 3;
+        const dv = v128.load(diff + o);
+        v128.store(s + o, f64x2.add(v128.load(s + o), f64x2.mul(f64x2.mul(wv, dv), dv)));
+      }
+      if (a < d) set(s, a, get(s, a) + wi * get(diff, a) * get(diff, a));
+    }
+  }
 }

@@ -7,7 +7,8 @@
 import { columnMoments } from './moments.js';
 import { covarianceModels, maximize, pack, type MixtureParameters } from './covariance/index.js';
 import { readMatrix, readVector } from './covariance/shapes.js';
-import { createStatistics, type Kernel, type LoadedData } from './kernels/kernel.js';
+import { createStatistics, type Kernel, type LoadedData, type SufficientStatistics } from './kernels/kernel.js';
+import type { LloydScatter } from './lloyd.js';
 import { assignNearest, kmeansPlusPlus, lloyd, randomRows } from './kmeans.js';
 import { MixemError, show } from './errors.js';
 import type { StartSource } from './options.js';
@@ -134,7 +135,10 @@ function covarianceOverflow(feature: number): MixemError {
  * How rows belong to components at the start: soft responsibilities (n×k,
  * row-major), or one component per row (−1 for none), which needs no n×k array.
  */
-export type StartAssignment = { readonly responsibilities: Float64Array } | { readonly labels: Int32Array };
+export type StartAssignment =
+  | { readonly responsibilities: Float64Array }
+  | { readonly labels: Int32Array }
+  | { readonly labels: Int32Array; readonly centres: Float64Array; readonly scatter: LloydScatter };
 
 /**
  * Parameters estimated from an assignment: one pass for the means, one for the
@@ -153,6 +157,7 @@ export function parametersFromResponsibilities(
   globalCovariance: () => Float64Array,
   rng: Random,
 ): MixtureParameters {
+  if ('scatter' in assignment) return parametersFromScatter(matrix, assignment, k, covariance, regularization, globalCovariance, rng);
   const { rows: n, cols: d, data: x } = matrix;
   const model = covarianceModels[covariance];
   const resp = 'responsibilities' in assignment ? assignment.responsibilities : null;
@@ -219,10 +224,54 @@ export function parametersFromResponsibilities(
       for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) s2[so + a * d + b] = s2[so + b * d + a];
     }
   }
+  return startStep(stats, means, empty, k, covariance, regularization, globalCovariance);
+}
+
+/**
+ * Parameters from k-means' labels with the clusters' scatter about Lloyd's
+ * final centres (src/lloyd.ts `LloydScatter`, summed where the rows are: on
+ * the kernel, in parallel on a pool): one M-step, whatever the centres' small
+ * distance from the clusters' means (the M-step moves them by the mean of
+ * x − c). An empty cluster is placed as in {@link parametersFromResponsibilities}.
+ */
+function parametersFromScatter(
+  matrix: Matrix,
+  assignment: { readonly centres: Float64Array; readonly scatter: LloydScatter },
+  k: number,
+  covariance: CovarianceType,
+  regularization: number,
+  globalCovariance: () => Float64Array,
+  rng: Random,
+): MixtureParameters {
+  const { rows: n, cols: d, data: x } = matrix;
+  const { counts, first, second } = assignment.scatter;
+  const means = assignment.centres.slice();
+  const empty: number[] = [];
+  for (let m = 0; m < k; m++) {
+    if (counts[m] > 0) continue;
+    empty.push(m);
+    const row = rng.integer(n);
+    means.set(x.subarray(row * d, (row + 1) * d), m * d);
+  }
+  const stats = { ...createStatistics(covarianceModels[covariance].kernelShape, k, d), counts, first, second };
+  return startStep(stats, means, empty, k, covariance, regularization, globalCovariance);
+}
+
+/** The start's M-step from statistics about `means`; the empty components get weight 1/k and the data's covariance. */
+function startStep(
+  stats: SufficientStatistics,
+  means: Float64Array,
+  empty: readonly number[],
+  k: number,
+  covariance: CovarianceType,
+  regularization: number,
+  globalCovariance: () => Float64Array,
+): MixtureParameters {
+  const d = means.length / k;
   const params = maximize(stats, { covariance, k, d, weights: new Float64Array(k), means, covariances: new Float64Array(0) }, regularization);
   if (empty.length > 0) {
     for (const m of empty) {
-      model.assign(params.covariances, m, k, d, globalCovariance());
+      covarianceModels[covariance].assign(params.covariances, m, k, d, globalCovariance());
       params.weights[m] = 1 / k;
     }
     normalize(params.weights);
@@ -289,6 +338,7 @@ export function sampleCentres(matrix: Matrix, weights: Float64Array | null, k: n
  */
 function initialAssignment(
   method: InitMethod,
+  covariance: CovarianceType,
   matrix: Matrix,
   weights: Float64Array | null,
   k: number,
@@ -314,8 +364,10 @@ function initialAssignment(
     onKernel && kernel.kmeansPlusPlus ? kernel.kmeansPlusPlus(loaded, k, rng) : kmeansPlusPlus(matrix, weights, k, rng);
   const centers = method === 'random-from-data' ? randomRows(matrix, k, rng) : method === 'kmeans' ? (sampleCentres(matrix, weights, k, rng) ?? seeds()) : seeds();
   if (method === 'kmeans') {
-    const result = onKernel && kernel.lloyd ? kernel.lloyd(loaded, centers, k, 300, 1e-4) : lloyd(matrix, weights, centers, k, 300, 1e-4);
-    return { labels: result.labels };
+    const shape = covarianceModels[covariance].kernelShape;
+    const result =
+      onKernel && kernel.lloyd ? kernel.lloyd(loaded, centers, k, 300, 1e-4, shape) : lloyd(matrix, weights, centers, k, 300, 1e-4, shape);
+    return { labels: result.labels, centres: result.centers, scatter: result.scatter! };
   }
   const labels = new Int32Array(n);
   assignNearest(matrix, weights, centers, k, labels, new Float64Array(n));
@@ -348,7 +400,7 @@ export function initialParameters(
   if (start.weights && start.means && start.covariances) {
     return { covariance, k, d, weights: start.weights.slice(), means: start.means.slice(), covariances: start.covariances.slice() };
   }
-  const assignment = labels === null ? initialAssignment(method, matrix, weights, k, rng, kernel, loaded) : { labels };
+  const assignment = labels === null ? initialAssignment(method, covariance, matrix, weights, k, rng, kernel, loaded) : { labels };
   const estimated = parametersFromResponsibilities(matrix, weights, assignment, k, covariance, regularization, globalCovariance, rng);
   return {
     covariance,

@@ -172,8 +172,9 @@ export function lloyd(
   k: number,
   maxIterations: number,
   tolerance: number,
+  scatter: 'full' | 'diag' | null = null,
 ): LloydResult {
-  return lloydWasm(matrix, weights, centers, k, maxIterations, tolerance) ?? lloydTs(matrix, weights, centers, k, maxIterations, tolerance);
+  return lloydWasm(matrix, weights, centers, k, maxIterations, tolerance, scatter) ?? lloydTs(matrix, weights, centers, k, maxIterations, tolerance, scatter);
 }
 
 /** {@link lloyd} in TypeScript: the fallback, and the reference for the WebAssembly paths. */
@@ -184,7 +185,8 @@ export function lloydTs(
   k: number,
   maxIterations: number,
   tolerance: number,
+  scatter: 'full' | 'diag' | null = null,
 ): LloydResult {
   const rows = { matrix, weights };
-  return runLloyd(tsLloydChunks([rows], k, matrix.cols), rows, centers, k, maxIterations, tolerance);
+  return runLloyd(tsLloydChunks([rows], k, matrix.cols), rows, centers, k, maxIterations, tolerance, scatter);
 }

@@ -43,6 +43,32 @@ export interface LloydResult {
   inertia: number;
   iterations: number;
   converged: boolean;
+  /** The clusters' scatter about the final centres, when asked for ({@link LloydScatter}). */
+  scatter?: LloydScatter;
+}
+
+/**
+ * Each cluster's weighted scatter about its final centre c, for the M-step
+ * that starts a mixture from the labels: counts Σw (k), first moments
+ * Σ w·(x − c) (k×d) and second moments Σ (w·(x − c)_a)·(x − c)_b, the full
+ * k×d×d matrices (mirrored from the lower triangles) or their diagonals (k×d).
+ * Each chunk's sums run from zero in row order and the chunks are added in
+ * chunk order, like every other sum here.
+ */
+export interface LloydScatter {
+  readonly full: boolean;
+  readonly counts: Float64Array;
+  readonly first: Float64Array;
+  readonly second: Float64Array;
+}
+
+/**
+ * f64 values of one chunk's slot in a scatter pass: counts (k), first moments
+ * (k×d), then per cluster the lower triangle row by row (d(d+1)/2, full) or
+ * the diagonal (d).
+ */
+export function scatterSlot(k: number, d: number, full: boolean): number {
+  return k + k * d + k * (full ? (d * (d + 1)) / 2 : d);
 }
 
 /** Rows to cluster: a matrix and optional per-row weights (a kernel's LoadedData is one). */
@@ -97,6 +123,12 @@ export interface LloydChunks {
   inertia(centers: Float64Array, out: Float64Array): void;
   /** The labels, into out[0..n). */
   labels(out: Int32Array): void;
+  /**
+   * Each chunk's scatter about `centers` for the labels (the full second
+   * moments' lower triangles, or the diagonals), from zero in row order, into
+   * its slot of `out` (offset c·{@link scatterSlot}); see {@link LloydScatter}.
+   */
+  scatter(centers: Float64Array, full: boolean, out: Float64Array): void;
   /** Frees what the chunks hold (their state); the object is not used after. */
   release(): void;
 }
@@ -115,8 +147,18 @@ export interface LloydChunksSource {
  * by `chunks`; `rows` (the same rows, on this thread) serves the tolerance's
  * scale, the bounding box and the relocated rows. An empty cluster moves to
  * the worst-fitted row. The result does not depend on who holds the chunks.
+ * With `scatter` ('full' or 'diag') it also gives the clusters' scatter
+ * about the final centres, for a mixture's start ({@link LloydScatter}).
  */
-export function runLloyd(chunks: LloydChunks, rows: LloydRows, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult {
+export function runLloyd(
+  chunks: LloydChunks,
+  rows: LloydRows,
+  centers: Float64Array,
+  k: number,
+  maxIterations: number,
+  tolerance: number,
+  scatter: 'full' | 'diag' | null = null,
+): LloydResult {
   const { matrix, weights } = rows;
   const { rows: n, cols: d, data: x } = matrix;
   const slot = lloydSlot(k, d);
@@ -202,7 +244,38 @@ export function runLloyd(chunks: LloydChunks, rows: LloydRows, centers: Float64A
   for (let c = 0; c < chunks.chunks; c++) inertia += out[c * slot];
   const labels = new Int32Array(n);
   chunks.labels(labels);
-  return { centers, labels, inertia, iterations, converged };
+  const result: LloydResult = { centers, labels, inertia, iterations, converged };
+  if (scatter !== null) result.scatter = reduceScatter(chunks, centers, k, d, scatter === 'full');
+  return result;
+}
+
+/** The chunks' scatter about `centers`, added in chunk order, the full matrices mirrored. */
+function reduceScatter(chunks: LloydChunks, centers: Float64Array, k: number, d: number, full: boolean): LloydScatter {
+  const size = scatterSlot(k, d, full);
+  const out = new Float64Array(chunks.chunks * size);
+  chunks.scatter(centers, full, out);
+  const counts = new Float64Array(k);
+  const first = new Float64Array(k * d);
+  const packed = new Float64Array(size - k - k * d);
+  for (let c = 0; c < chunks.chunks; c++) {
+    const o = c * size;
+    for (let m = 0; m < k; m++) counts[m] += out[o + m];
+    for (let q = 0; q < k * d; q++) first[q] += out[o + k + q];
+    for (let q = 0; q < packed.length; q++) packed[q] += out[o + k + k * d + q];
+  }
+  if (!full) return { full, counts, first, second: packed };
+  const second = new Float64Array(k * d * d);
+  const triangle = (d * (d + 1)) / 2;
+  for (let m = 0; m < k; m++) {
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b <= a; b++) {
+        const v = packed[m * triangle + (a * (a + 1)) / 2 + b];
+        second[m * d * d + a * d + b] = v;
+        second[m * d * d + b * d + a] = v;
+      }
+    }
+  }
+  return { full, counts, first, second };
 }
 
 /**
@@ -513,6 +586,33 @@ export function tsLloydChunks(parts: readonly LloydRows[], k: number, d: number)
         out.set(p.labels, r);
         r += p.n;
       }
+    },
+    scatter(centers: Float64Array, full: boolean, out: Float64Array): void {
+      const size = scatterSlot(k, d, full);
+      const triangle = full ? (d * (d + 1)) / 2 : d;
+      const diff = new Float64Array(d);
+      eachChunk((p, c, start, end) => {
+        const o = c * size;
+        out.fill(0, o, o + size);
+        for (let i = start; i < end; i++) {
+          const m = p.labels[i];
+          const w = p.weights === null ? 1 : p.weights[i];
+          const f = o + k + m * d;
+          const s = o + k + k * d + m * triangle;
+          out[o + m] += w;
+          for (let a = 0; a < d; a++) diff[a] = p.x[i * d + a] - centers[m * d + a];
+          for (let a = 0; a < d; a++) out[f + a] += w * diff[a];
+          if (full) {
+            for (let a = 0; a < d; a++) {
+              const wa = w * diff[a];
+              const r = s + (a * (a + 1)) / 2;
+              for (let b = 0; b <= a; b++) out[r + b] += wa * diff[b];
+            }
+          } else {
+            for (let a = 0; a < d; a++) out[s + a] += w * diff[a] * diff[a];
+          }
+        }
+      });
     },
     release(): void {},
   };

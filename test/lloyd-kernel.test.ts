@@ -4,14 +4,15 @@
  * reference kernel inside, and the single-threaded WebAssembly kernel must
  * give src/kmeans.ts kmeansPlusPlusTs's draws and centres and lloydTs's
  * labels, centres, iterations and inertia bit for bit (chunked sums,
- * src/seeding.ts and src/lloyd.ts).
+ * src/seeding.ts and src/lloyd.ts), and the clusters' scatter for a
+ * mixture's start.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParallelKernel, type ParallelKernel } from '../node/parallel-kernel.js';
 import { fit, referenceKernel, Random, type Kernel } from '../src/index.js';
 import { CHUNK_ROWS } from '../src/kernels/kernel.js';
 import { createWasmKernelSync } from '../src/kernels/wasm.js';
-import { kmeansPlusPlus, kmeansPlusPlusTs, lloydTs, type LloydResult } from '../src/kmeans.js';
+import { kmeansPlusPlus, kmeansPlusPlusTs, lloyd, lloydTs, type LloydResult } from '../src/kmeans.js';
 import type { Matrix } from '../src/types.js';
 
 const pools = new Map<string, ParallelKernel>();
@@ -56,16 +57,33 @@ function expectSame(actual: LloydResult, expected: LloydResult, what: string): v
   expect(sameBits(actual.labels, expected.labels), `${what}: labels`).toBe(true);
   expect(sameBits(actual.centers, expected.centers), `${what}: centres`).toBe(true);
   expect(Object.is(actual.inertia, expected.inertia), `${what}: inertia ${actual.inertia} vs ${expected.inertia}`).toBe(true);
+  expect(actual.scatter === undefined, `${what}: scatter given`).toBe(expected.scatter === undefined);
+  if (actual.scatter !== undefined && expected.scatter !== undefined) {
+    for (const part of ['counts', 'first', 'second'] as const) {
+      expect(sameBits(actual.scatter[part], expected.scatter[part]), `${what}: scatter ${part}`).toBe(true);
+    }
+  }
 }
 
+type Scatter = 'full' | 'diag' | null;
+
 /** Every kernel's lloyd on (matrix, weights) from `start` against lloydTs. */
-async function expectKernelsSame(matrix: Matrix, weights: Float64Array | null, start: Float64Array, k: number, maxIterations = 300): Promise<LloydResult> {
-  const expected = lloydTs(matrix, weights, Float64Array.from(start), k, maxIterations, 1e-4);
+async function expectKernelsSame(
+  matrix: Matrix,
+  weights: Float64Array | null,
+  start: Float64Array,
+  k: number,
+  maxIterations = 300,
+  scatter: Scatter = null,
+): Promise<LloydResult> {
+  const expected = lloydTs(matrix, weights, Float64Array.from(start), k, maxIterations, 1e-4, scatter);
+  // The k-means module (its own copy of the rows) too.
+  expectSame(lloyd(matrix, weights, Float64Array.from(start), k, maxIterations, 1e-4, scatter), expected, `k-means module, n ${matrix.rows}`);
   for (const [name, kernel] of await kernels()) {
     const loaded = kernel.load(matrix, weights);
     try {
       const centers = Float64Array.from(start);
-      const actual = kernel.lloyd!(loaded, centers, k, maxIterations, 1e-4);
+      const actual = kernel.lloyd!(loaded, centers, k, maxIterations, 1e-4, scatter);
       expect(actual.centers).toBe(centers); // updated in place, as lloyd does
       expectSame(actual, expected, `${name}, n ${matrix.rows}, d ${matrix.cols}, k ${k}`);
     } finally {
@@ -134,7 +152,7 @@ describe('Kernel.lloyd', () => {
       const rng = new Random(seed);
       const weights = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : 0.1 + 2 * rng.uniform()));
       for (const w of [null, weights]) {
-        const result = await expectKernelsSame(matrix, w, kmeansPlusPlus(matrix, w, k, new Random(seed)), k);
+        const result = await expectKernelsSame(matrix, w, kmeansPlusPlus(matrix, w, k, new Random(seed)), k, 300, w === null ? 'diag' : 'full');
         if (k > 1) expect(result.iterations).toBeGreaterThan(2);
       }
     }
@@ -143,8 +161,8 @@ describe('Kernel.lloyd', () => {
   it('matches with d = 50, and when iterations run out', async () => {
     const matrix = overlapping(2 * CHUNK_ROWS + 300, 50, 6, 6);
     const start = kmeansPlusPlus(matrix, null, 8, new Random(6));
-    await expectKernelsSame(matrix, null, start, 8, 10);
-    await expectKernelsSame(matrix, null, start, 8, 0);
+    await expectKernelsSame(matrix, null, start, 8, 10, 'full');
+    await expectKernelsSame(matrix, null, start, 8, 0, 'diag');
     await expectKernelsSame(matrix, null, start, 8, 1);
   });
 
@@ -152,9 +170,45 @@ describe('Kernel.lloyd', () => {
     const matrix = overlapping(3 * CHUNK_ROWS + 77, 3, 3, 7);
     // Two centres far from every row: they empty out and move to the worst-fitted rows, in any chunk.
     const far = Float64Array.from([...matrix.data.subarray(0, 6), 1e3, 1e3, 1e3, -1e3, 1e3, -1e3]);
-    for (const maxIterations of [1, 2, 300]) await expectKernelsSame(matrix, null, far, 4, maxIterations);
+    for (const maxIterations of [1, 2, 300]) await expectKernelsSame(matrix, null, far, 4, maxIterations, 'full');
     const rng = new Random(8);
     await expectKernelsSame(matrix, Float64Array.from({ length: matrix.rows }, () => rng.uniform()), far, 4);
+  });
+
+  it("gives each cluster's scatter about its centre for the labels, full and diagonal, weighted", () => {
+    const matrix = overlapping(2 * CHUNK_ROWS + 321, 5, 3, 12);
+    const { rows: n, cols: d, data: x } = matrix;
+    const rng = new Random(12);
+    const weights = Float64Array.from({ length: n }, () => 0.5 + rng.uniform());
+    const k = 3;
+    for (const w of [null, weights]) {
+      const full = lloydTs(matrix, w, kmeansPlusPlus(matrix, w, k, new Random(1)), k, 300, 1e-4, 'full');
+      const diag = lloydTs(matrix, w, kmeansPlusPlus(matrix, w, k, new Random(1)), k, 300, 1e-4, 'diag');
+      expect(sameBits(diag.labels, full.labels)).toBe(true);
+      // Plain sums in row order: the chunked ones agree to rounding.
+      const counts = new Float64Array(k);
+      const first = new Float64Array(k * d);
+      const second = new Float64Array(k * d * d);
+      for (let i = 0; i < n; i++) {
+        const m = full.labels[i];
+        const wi = w === null ? 1 : w[i];
+        counts[m] += wi;
+        for (let a = 0; a < d; a++) {
+          const da = x[i * d + a] - full.centers[m * d + a];
+          first[m * d + a] += wi * da;
+          for (let b = 0; b < d; b++) second[(m * d + a) * d + b] += wi * da * (x[i * d + b] - full.centers[m * d + b]);
+        }
+      }
+      const close = (actual: Float64Array, expected: Float64Array, scale: number) =>
+        actual.every((v, q) => Math.abs(v - expected[q]) <= 1e-12 * scale);
+      const scale = Math.max(...second);
+      expect(close(full.scatter!.counts, counts, n)).toBe(true);
+      expect(close(full.scatter!.first, first, scale)).toBe(true);
+      expect(close(full.scatter!.second, second, scale)).toBe(true);
+      expect(close(diag.scatter!.second, Float64Array.from({ length: k * d }, (_, q) => second[(q * d) + (q % d)]), scale)).toBe(true);
+      // The centres are the means of the labels before the last pass: the first moments are small, not zero.
+      expect(Math.max(...full.scatter!.first.map(Math.abs))).toBeLessThan(1e-3 * n);
+    }
   });
 
   it('falls back to the rows on this thread when the WebAssembly kernel has no room for the per-row state', () => {

@@ -124,9 +124,11 @@ export interface Kernel {
    * Lloyd's k-means iterations (src/kmeans.ts `lloyd`, the same results bit
    * for bit) from `centers` (k×d, updated in place) on the loaded data, where
    * the kernel holds it (optional: a kernel that offers it spares the k-means
-   * start a copy of the data, and may run it on several threads).
+   * start a copy of the data, and may run it on several threads). With
+   * `scatter`, the result also holds the clusters' scatter about the final
+   * centres (src/lloyd.ts `LloydScatter`), for the start's M-step.
    */
-  lloyd?(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult;
+  lloyd?(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number, scatter?: 'full' | 'diag' | null): LloydResult;
   /**
    * Greedy k-means++ seeding (src/kmeans.ts `kmeansPlusPlus`: the same draws
    * from `rng` and the same k×d centres, bit for bit) on the loaded data,

@@ -10,7 +10,7 @@
  */
 import { CHUNK_ROWS } from './kernel.js';
 import { ModuleBlocks, moduleChunks, type ModuleRows } from './module-chunks.js';
-import { lloydSlot, type LloydChunks, type LloydPass } from '../lloyd.js';
+import { lloydSlot, scatterSlot, type LloydChunks, type LloydPass } from '../lloyd.js';
 
 /** The exports of a module with assembly/lloyd-chunks.ts compiled in. Pointers are byte offsets. */
 export interface LloydExports {
@@ -37,6 +37,7 @@ export interface LloydExports {
   ): void;
   lloydDistances(x: number, n: number, labels: number, out: number): void;
   lloydInertia(x: number, w: number, n: number, labels: number): number;
+  lloydScatter(x: number, w: number, n: number, labels: number, full: number, out: number): void;
 }
 
 /** Lloyd's state per row: its label and Hamerly's two bounds (bytes each). */
@@ -113,6 +114,16 @@ export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[]
       labels(out: Int32Array): void {
         const view = new Int32Array(wasm.memory.buffer);
         for (const h of list) out.set(view.subarray(h.labels / 4, h.labels / 4 + h.n), h.row);
+      },
+      scatter(centers: Float64Array, full: boolean, out: Float64Array): void {
+        const size = scatterSlot(k, d, full);
+        const at = blocks.alloc(8 * size);
+        configure(centers, null);
+        for (let c = 0; c < list.length; c++) {
+          const h = list[c];
+          wasm.lloydScatter(h.x, h.w, h.n, h.labels, full ? 1 : 0, at);
+          out.set(new Float64Array(wasm.memory.buffer, at, size), c * size);
+        }
       },
       release(): void {
         wasm.lloydRelease();

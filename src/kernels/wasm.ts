@@ -553,12 +553,12 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
   }
 
   /** src/kmeans.ts `lloyd` (the same bits) on the rows this kernel holds: no second copy of the data. */
-  lloyd(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult {
+  lloyd(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number, scatter: 'full' | 'diag' | null = null): LloydResult {
     return this.#withLoaded(data, (h) => {
       // The per-row state (20 bytes a row) may not fit where the data barely did: then the rows on this thread serve, with the same bits.
       const chunks = orElse(() => this.lloydChunks([h], k, h.matrix.cols), () => tsLloydChunks([h], k, h.matrix.cols));
       try {
-        return runLloyd(chunks, h, centers, k, maxIterations, tolerance);
+        return runLloyd(chunks, h, centers, k, maxIterations, tolerance, scatter);
       } finally {
         chunks.release();
       }

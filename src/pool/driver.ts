@@ -20,7 +20,7 @@
 import type { EvaluationOutputs, Kernel, LoadedData, PackedParameters, SufficientStatistics } from '../kernels/kernel.js';
 import { CHUNK_ROWS, clearStatistics } from '../kernels/kernel.js';
 import { kmeansPlusPlus as seedOnMainThread, lloyd as lloydOnMainThread } from '../kmeans.js';
-import { lloydSlot, runLloyd, type LloydChunks, type LloydPass, type LloydResult } from '../lloyd.js';
+import { lloydSlot, runLloyd, scatterSlot, type LloydChunks, type LloydPass, type LloydResult } from '../lloyd.js';
 import type { Random } from '../random.js';
 import { runSeeding, seedTrials, type SeedChunks } from '../seeding.js';
 import type { Matrix } from '../types.js';
@@ -205,10 +205,20 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
    * each chunk's sums come back in its slot and are added here in chunk
    * order, so the result is that of src/kmeans.ts `lloyd` for any number of threads.
    */
-  function lloydOnPool(loaded: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number): LloydResult {
+  function lloydOnPool(
+    loaded: LoadedData,
+    centers: Float64Array,
+    k: number,
+    maxIterations: number,
+    tolerance: number,
+    scatter: 'full' | 'diag' | null = null,
+  ): LloydResult {
     const data = loaded as ParallelData;
     if (data.active === 0) {
-      return local.lloyd?.(data.mainThread!, centers, k, maxIterations, tolerance) ?? lloydOnMainThread(data.matrix, data.weights, centers, k, maxIterations, tolerance);
+      return (
+        local.lloyd?.(data.mainThread!, centers, k, maxIterations, tolerance, scatter) ??
+        lloydOnMainThread(data.matrix, data.weights, centers, k, maxIterations, tolerance, scatter)
+      );
     }
     hold(data);
     const { chunks, active } = data;
@@ -247,13 +257,19 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
         send({ op: 'labels', out: buffer });
         out.set(new Int32Array(buffer));
       },
+      scatter(c: Float64Array, full: boolean, out: Float64Array): void {
+        shared.set(c);
+        const buffer = new SharedArrayBuffer(8 * chunks * scatterSlot(k, d, full));
+        send({ op: 'scatter', full, out: buffer });
+        out.set(new Float64Array(buffer));
+      },
       release(): void {
         send({ op: 'end' });
       },
     };
     send({ op: 'begin', k, d, params, results });
     try {
-      return runLloyd(work, data, centers, k, maxIterations, tolerance);
+      return runLloyd(work, data, centers, k, maxIterations, tolerance, scatter);
     } finally {
       work.release();
     }

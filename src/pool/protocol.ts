@@ -71,6 +71,8 @@ export function resultLayout(shape: 'full' | 'diag', k: number, d: number) {
  * - `distances`: each row's squared distance to its centre, into `out` (n f64).
  * - `inertia`: each chunk's inertia, into its slot's first value.
  * - `labels`: each row's label, into `out` (n i32).
+ * - `scatter`: each chunk's scatter about the centres, into its slot of `out`
+ *   (src/lloyd.ts `scatterSlot`).
  * - `end`: free the per-row state.
  */
 export type LloydMessage = { type: 'lloyd'; control: SharedArrayBuffer; chunkRows: number } & (
@@ -79,6 +81,7 @@ export type LloydMessage = { type: 'lloyd'; control: SharedArrayBuffer; chunkRow
   | { op: 'distances'; out: SharedArrayBuffer }
   | { op: 'inertia' }
   | { op: 'labels'; out: SharedArrayBuffer }
+  | { op: 'scatter'; full: boolean; out: SharedArrayBuffer }
   | { op: 'end' }
 );
 

@@ -11,7 +11,7 @@
  * Browser-safe: nothing here imports from `node:`.
  */
 import { createStatistics, type Kernel, type LoadedData, type PackedParameters, type SufficientStatistics } from '../kernels/kernel.js';
-import { lloydSlot, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydPass } from '../lloyd.js';
+import { lloydSlot, scatterSlot, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydPass } from '../lloyd.js';
 import { tsSeedChunks, type SeedChunks, type SeedChunksSource } from '../seeding.js';
 import { resultLayout, type EStepMessage, type LloydMessage, type LoadMessage, type PoolMessage, type ReserveMessage, type SeedMessage } from './protocol.js';
 
@@ -152,6 +152,11 @@ export function createPoolWorker(kernel: Kernel, inner: 'wasm' | 'reference'): (
       case 'labels':
         work.labels(new Int32Array(message.out, 4 * firstRow, rows));
         break;
+      case 'scatter': {
+        const size = scatterSlot(session.k, session.d, message.full);
+        work.scatter(centers, message.full, new Float64Array(message.out, 8 * chunks[0].index * size, chunks.length * size));
+        break;
+      }
     }
   }
 
