@@ -21,13 +21,13 @@
  *
  * (pyarrow's defaults: Parquet format 2.6, Snappy compression.)
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Float64, Int32, Table as ArrowTable, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../cli/errors.js';
 import { readLargeDelimited, readTable, type Table } from '../../cli/read.js';
 
@@ -36,6 +36,10 @@ let dir = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mixem-read-'));
+});
+
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
 /** Writes a file in the temporary folder and returns its path. */
