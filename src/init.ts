@@ -133,12 +133,13 @@ function covarianceOverflow(feature: number): MixemError {
 
 /**
  * How rows belong to components at the start: soft responsibilities (n×k,
- * row-major), or one component per row (−1 for none), which needs no n×k array.
+ * row-major), one component per row (−1 for none), which needs no n×k array,
+ * or k-means' clusters as their scatter about Lloyd's final centres.
  */
 export type StartAssignment =
   | { readonly responsibilities: Float64Array }
   | { readonly labels: Int32Array }
-  | { readonly labels: Int32Array; readonly centres: Float64Array; readonly scatter: LloydScatter };
+  | { readonly centres: Float64Array; readonly scatter: LloydScatter };
 
 /**
  * Parameters estimated from an assignment: one pass for the means, one for the
@@ -367,7 +368,7 @@ function initialAssignment(
     const shape = covarianceModels[covariance].kernelShape;
     const result =
       onKernel && kernel.lloyd ? kernel.lloyd(loaded, centers, k, 300, 1e-4, shape) : lloyd(matrix, weights, centers, k, 300, 1e-4, shape);
-    return { labels: result.labels, centres: result.centers, scatter: result.scatter! };
+    return { centres: result.centers, scatter: result.scatter! };
   }
   const labels = new Int32Array(n);
   assignNearest(matrix, weights, centers, k, labels, new Float64Array(n));
