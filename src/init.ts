@@ -315,8 +315,11 @@ export const KMEANS_SAMPLE_ROWS = 16384;
  * tolerance, as without the sample; it is the same idea as mclust's
  * initialization on a subset of rows, and it applies from 4·m rows on.
  * Null below that, or with row weights (the start then seeds on all rows).
+ * With a `kernel` that offers k-means, the sample is loaded there and
+ * clustered by it (the same centres and draws, bit for bit: a pool runs it on
+ * its workers, and the k-means module is not needed).
  */
-export function sampleCentres(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random): Float64Array | null {
+export function sampleCentres(matrix: Matrix, weights: Float64Array | null, k: number, rng: Random, kernel: Kernel | null = null): Float64Array | null {
   const n = matrix.rows;
   const d = matrix.cols;
   const m = Math.max(KMEANS_SAMPLE_ROWS, 512 * k);
@@ -325,6 +328,16 @@ export function sampleCentres(matrix: Matrix, weights: Float64Array | null, k: n
   const sample = new Float64Array(m * d);
   for (let r = 0; r < m; r++) sample.set(matrix.data.subarray(rows[r] * d, (rows[r] + 1) * d), r * d);
   const sampled: Matrix = { rows: m, cols: d, data: sample };
+  if (kernel !== null && kernel.kmeansPlusPlus && kernel.lloyd) {
+    const held = kernel.load(sampled, null);
+    try {
+      const centers = kernel.kmeansPlusPlus(held, k, rng);
+      kernel.lloyd(held, centers, k, 300, 1e-4);
+      return centers;
+    } finally {
+      kernel.release?.(held);
+    }
+  }
   const centers = kmeansPlusPlus(sampled, null, k, rng);
   lloyd(sampled, null, centers, k, 300, 1e-4);
   return centers;
@@ -363,7 +376,7 @@ function initialAssignment(
   const onKernel = kernel !== null && loaded !== null && loaded.matrix === matrix && loaded.weights === weights;
   const seeds = (): Float64Array =>
     onKernel && kernel.kmeansPlusPlus ? kernel.kmeansPlusPlus(loaded, k, rng) : kmeansPlusPlus(matrix, weights, k, rng);
-  const centers = method === 'random-from-data' ? randomRows(matrix, k, rng) : method === 'kmeans' ? (sampleCentres(matrix, weights, k, rng) ?? seeds()) : seeds();
+  const centers = method === 'random-from-data' ? randomRows(matrix, k, rng) : method === 'kmeans' ? (sampleCentres(matrix, weights, k, rng, onKernel ? kernel : null) ?? seeds()) : seeds();
   if (method === 'kmeans') {
     const shape = covarianceModels[covariance].kernelShape;
     const result =

@@ -60,6 +60,18 @@ describe('the k-means start on large data', () => {
     expect(sampleCentres(matrix, null, 4, new Random(0))).not.toBeNull();
   });
 
+  it('gives the same centres and random stream with the sample’s k-means on a kernel', async () => {
+    pool ??= await createParallelKernel({ threads: 2 });
+    const expectedRng = new Random(4);
+    const expected = sampleCentres(matrix, null, 4, expectedRng)!;
+    const next = expectedRng.nextUint32();
+    for (const kernel of [createWasmKernelSync(), pool, referenceKernel]) {
+      const rng = new Random(4);
+      expect(sampleCentres(matrix, null, 4, rng, kernel)).toEqual(expected);
+      expect(rng.nextUint32()).toBe(next);
+    }
+  });
+
   it('finds every blob although the rows are sorted by blob, and ends at a Lloyd fixed point of all rows', () => {
     const centres = sampleCentres(matrix, null, 4, new Random(5))!;
     const found = Array.from({ length: 4 }, (_, c) => Math.round(centres[c * 3] / 6)).sort();
@@ -71,7 +83,7 @@ describe('the k-means start on large data', () => {
     expect(Math.abs(result.inertia - full.inertia) / full.inertia).toBeLessThan(1e-6);
   });
 
-  it('gives the same start, bit for bit, on the reference, WebAssembly and pool kernels, and seeds only the sample', async () => {
+  it('gives the same start, bit for bit, on the reference, WebAssembly and pool kernels, which run the sample’s k-means too', async () => {
     pool ??= await createParallelKernel({ threads: 2 });
     const options = { components: 4, seed: 9, maxIterations: 0 };
     const reference = fit(matrix, { ...options, kernel: referenceKernel });
@@ -93,6 +105,7 @@ describe('the k-means start on large data', () => {
     const pooled = fit(matrix, { ...options, kernel: counting });
     expect(pooled.means).toEqual(reference.means);
     expect(pooled.covariances).toEqual(reference.covariances);
-    expect([seedings, lloyds]).toEqual([0, 1]);
+    // Seeding and Lloyd on the sample, then Lloyd on all rows: all on the kernel.
+    expect([seedings, lloyds]).toEqual([1, 2]);
   });
 });
