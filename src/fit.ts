@@ -6,7 +6,7 @@ import { expectationMaximization, type RunContext, type RunResult } from './em.j
 import { MixemError } from './errors.js';
 import { initialParameters, lazyDataCovariance, parseStart, type ParsedStart } from './init.js';
 import { referenceKernel } from './kernels/reference.js';
-import { toMatrix } from './matrix.js';
+import { toMatrixWithMissing } from './matrix.js';
 import { checkColumnsObserved, meanImputed } from './missing.js';
 import { resolveLabels, splitRows } from './side-rows.js';
 import { GaussianMixture, type FitSettings } from './model.js';
@@ -85,12 +85,10 @@ export async function fitAsync(data: DataInput, options: FitAsyncOptions): Promi
  */
 export function* fitting(data: DataInput, options: FitOptions): Generator<IterationInfo, GaussianMixture, boolean | undefined> {
   const opts = resolveOptions(options);
-  const matrix = toMatrix(data, 'data', { missing: true });
+  // Missing values are counted by the pass that checks the values.
+  const { matrix, missing: missingValues } = toMatrixWithMissing(data, 'data');
   const weights = resolveSampleWeights(opts.sampleWeights, matrix.rows);
   const k = opts.components;
-  let missingValues = 0;
-  const values = matrix.data;
-  for (let q = 0; q < values.length; q++) if (values[q] !== values[q]) missingValues++;
   if (missingValues > 0) checkColumnsObserved(matrix);
   const labels = resolveLabels(opts.labels, matrix.rows, k);
   let labelledRows = 0;

@@ -175,16 +175,16 @@ export function runLloyd(
       for (let q = 0; q < k * d; q++) sums[q] += out[o + 1 + k + q];
     }
   };
-  const threshold = tolerance * meanVariance(matrix, weights);
+  // A box holding every row and every centre so far: its diameter bounds all
+  // the distances involved, which scales the rounding slack of the bounds.
+  // The rows widen it in the same pass as the tolerance's column means.
+  const low = new Float64Array(d).fill(Infinity);
+  const high = new Float64Array(d).fill(-Infinity);
+  const threshold = tolerance * meanVariance(matrix, weights, { low, high });
+  extendBox(low, high, centers, k, d);
   const previous = new Float64Array(k * d);
   const movement = new Float64Array(k);
   const half = new Float64Array(k);
-  // A box holding every row and every centre so far: its diameter bounds all
-  // the distances involved, which scales the rounding slack of the bounds.
-  const low = new Float64Array(d).fill(Infinity);
-  const high = new Float64Array(d).fill(-Infinity);
-  extendBox(low, high, x, n, d);
-  extendBox(low, high, centers, k, d);
   // Exact squared distances to the own centre: only for the empty-cluster path.
   let distances: Float64Array | null = null;
 
@@ -439,10 +439,13 @@ function slack(low: Float64Array, high: Float64Array, d: number, t: number): num
   return 4 * (t + 2) * (Number.EPSILON * Math.sqrt(diameter) * (t + d + 8) + Math.sqrt((d + 2) * Number.MIN_VALUE));
 }
 
-/** Mean over features of the (weighted) variance: scikit-learn's scale for the k-means tolerance. */
-export function meanVariance(matrix: Matrix, weights: Float64Array | null): number {
+/**
+ * Mean over features of the (weighted) variance: scikit-learn's scale for the
+ * k-means tolerance. With `box`, widens it to hold every row ({@link columnMoments}).
+ */
+export function meanVariance(matrix: Matrix, weights: Float64Array | null, box: { readonly low: Float64Array; readonly high: Float64Array } | null = null): number {
   const d = matrix.cols;
-  const { total, squares } = columnMoments(matrix, weights);
+  const { total, squares } = columnMoments(matrix, weights, true, box);
   let sum = 0;
   for (let j = 0; j < d; j++) sum += squares[j] / total;
   return d > 0 && total > 0 ? sum / d : 0;

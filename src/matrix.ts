@@ -14,6 +14,18 @@ import type { DataInput, Matrix } from './types.js';
  * @throws MixemError `invalid-data` naming the row and column at fault.
  */
 export function toMatrix(input: DataInput, name = 'data', options: { missing?: boolean } = {}): Matrix {
+  return convert(input, name, options.missing === true).matrix;
+}
+
+/**
+ * {@link toMatrix} with missing values (NaN) allowed, and their number,
+ * counted by the same pass that checks the values.
+ */
+export function toMatrixWithMissing(input: DataInput, name = 'data'): { matrix: Matrix; missing: number } {
+  return convert(input, name, true);
+}
+
+function convert(input: DataInput, name: string, missing: boolean): { matrix: Matrix; missing: number } {
   if (input === null || typeof input !== 'object') {
     throw new MixemError('invalid-data', `${name} must be an array of rows or { rows, cols, data }; got ${show(input)}`);
   }
@@ -79,12 +91,14 @@ export function toMatrix(input: DataInput, name = 'data', options: { missing?: b
     matrix = { rows: r, cols: c, data: copy };
   }
   if (matrix.cols === 0) throw new MixemError('invalid-data', `${name} has no columns`);
-  checkFinite(matrix, name, options.missing === true);
-  return matrix;
+  return { matrix, missing: checkFinite(matrix, name, missing) };
 }
 
-/** Throws `invalid-data` at the first infinite value, or NaN unless NaN (a missing value) is allowed. */
-function checkFinite(matrix: Matrix, name: string, missing: boolean): void {
+/**
+ * Throws `invalid-data` at the first infinite value, or NaN unless NaN (a
+ * missing value) is allowed; returns the number of NaN values.
+ */
+function checkFinite(matrix: Matrix, name: string, missing: boolean): number {
   const { data, cols } = matrix;
   const length = data.length;
   // Fast path: v − v is 0 for every finite v and NaN for NaN and ±∞, so the
@@ -92,8 +106,10 @@ function checkFinite(matrix: Matrix, name: string, missing: boolean): void {
   // search below, with its messages, skipped.
   let probe = 0;
   for (let q = 0; q < length; q++) probe += data[q] - data[q];
-  if (probe === 0) return;
+  if (probe === 0) return 0;
+  let count = 0;
   for (let q = 0; q < data.length; q++) {
+    if (data[q] !== data[q]) count++;
     if (!Number.isFinite(data[q]) && !(missing && data[q] !== data[q])) {
       const i = Math.floor(q / cols);
       const j = q - i * cols;
@@ -105,6 +121,7 @@ function checkFinite(matrix: Matrix, name: string, missing: boolean): void {
       );
     }
   }
+  return count;
 }
 
 /** A matrix's rows as plain arrays. */

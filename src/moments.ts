@@ -17,15 +17,38 @@ export interface ColumnMoments {
   readonly squares: Float64Array;
 }
 
-/** The weighted means of the columns; with `squares`, also their centred sums of squares. */
-export function columnMoments(matrix: Matrix, weights: Float64Array | null, squares = true): ColumnMoments {
+/**
+ * The weighted means of the columns; with `squares`, also their centred sums
+ * of squares. With `box`, the pass for the means also widens box.low and
+ * box.high (d each) to hold every row.
+ */
+export function columnMoments(
+  matrix: Matrix,
+  weights: Float64Array | null,
+  squares = true,
+  box: { readonly low: Float64Array; readonly high: Float64Array } | null = null,
+): ColumnMoments {
   const { rows: n, cols: d, data: x } = matrix;
   let total = 0;
   const means = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const w = weights === null ? 1 : weights[i];
-    total += w;
-    for (let j = 0; j < d; j++) means[j] += w * x[i * d + j];
+  if (box === null) {
+    for (let i = 0; i < n; i++) {
+      const w = weights === null ? 1 : weights[i];
+      total += w;
+      for (let j = 0; j < d; j++) means[j] += w * x[i * d + j];
+    }
+  } else {
+    const { low, high } = box;
+    for (let i = 0; i < n; i++) {
+      const w = weights === null ? 1 : weights[i];
+      total += w;
+      for (let j = 0; j < d; j++) {
+        const v = x[i * d + j];
+        means[j] += w * v;
+        if (v < low[j]) low[j] = v;
+        if (v > high[j]) high[j] = v;
+      }
+    }
   }
   for (let j = 0; j < d; j++) means[j] /= total;
   const sums = new Float64Array(squares ? d : 0);

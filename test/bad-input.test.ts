@@ -84,6 +84,9 @@ function identityCovariances(covariance: CovarianceType, k: number, d: number): 
 describe('fit rejects bad data with invalid-data naming the row and column', () => {
   it('fit takes NaN as missing, but names a row or a column with every value missing', () => {
     expect(fit([[1, 2], [3, NaN], [4, 5]], { components: 1 }).settings?.missingValues).toBe(1);
+    // Counted by the pass that checks the values, which goes on past a NaN to an infinity.
+    expect(fit([[NaN, 2], [3, NaN], [4, 5], [6, 7]], { components: 1 }).settings?.missingValues).toBe(2);
+    expectMixemError(() => fit([[NaN, 2], [3, 4], [Infinity, 5]], { components: 1 }), 'invalid-data', /data\[2\]\[0\] is Infinity/);
     expectMixemError(() => fit([[1, 2], [NaN, NaN], [4, 5]], { components: 1 }), 'invalid-data', /data\[1\] has every value missing/);
     expectMixemError(() => fit([[1, NaN], [2, NaN], [4, NaN]], { components: 1 }), 'invalid-data', /column 1 of data has every value missing/);
   });
