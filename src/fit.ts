@@ -85,8 +85,8 @@ export async function fitAsync(data: DataInput, options: FitAsyncOptions): Promi
  */
 export function* fitting(data: DataInput, options: FitOptions): Generator<IterationInfo, GaussianMixture, boolean | undefined> {
   const opts = resolveOptions(options);
-  // Missing values are counted by the pass that checks the values.
-  const { matrix, missing: missingValues } = toMatrixWithMissing(data, 'data');
+  // The pass that checks the values also counts the missing ones and finds the largest |x|.
+  const { matrix, missing: missingValues, largest } = toMatrixWithMissing(data, 'data');
   const weights = resolveSampleWeights(opts.sampleWeights, matrix.rows);
   const k = opts.components;
   if (missingValues > 0) checkColumnsObserved(matrix);
@@ -114,7 +114,7 @@ export function* fitting(data: DataInput, options: FitOptions): Generator<Iterat
   const split = splitRows(matrix, weights, labels, missingValues > 0);
   // Starts and re-seeds work on the data with missing values filled by column means.
   const seedRows = missingValues > 0 ? meanImputed(matrix, weights) : matrix;
-  const globalCovariance = lazyDataCovariance(seedRows, weights, opts.regularization);
+  const globalCovariance = lazyDataCovariance(seedRows, weights, opts.regularization, largest);
   const rng = new Random(opts.seed);
   const kernel = split.kernelMatrix.rows > 0 ? opts.kernel : referenceKernel;
   const loaded = kernel.load(split.kernelMatrix, split.kernelWeights);

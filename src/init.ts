@@ -101,15 +101,12 @@ export function dataCovariance(matrix: Matrix, weights: Float64Array | null, reg
  * whenever the variances are (the full pass still checks every entry). Most
  * data need only one pass: with every |x| ≤ A, each |Δ| ≤ 2A, so when
  * 16·A²·Σw is finite (twice the bound, for rounding) no variance can overflow.
+ * A is `largest` when the caller knows it (the check of the values found
+ * it; a column mean put in for a missing value is no larger), else one pass.
  * @throws MixemError `numeric-overflow` naming the first feature whose variance overflows.
  */
-export function lazyDataCovariance(matrix: Matrix, weights: Float64Array | null, regularization: number): () => Float64Array {
-  const { rows: n, cols: d, data: x } = matrix;
-  let largest = 0;
-  for (let q = 0; q < n * d; q++) {
-    const a = Math.abs(x[q]);
-    if (a > largest) largest = a;
-  }
+export function lazyDataCovariance(matrix: Matrix, weights: Float64Array | null, regularization: number, largest = largestMagnitude(matrix)): () => Float64Array {
+  const { rows: n, cols: d } = matrix;
   let total = n;
   if (weights !== null) {
     total = 0;
@@ -123,6 +120,17 @@ export function lazyDataCovariance(matrix: Matrix, weights: Float64Array | null,
   return () => (cov ??= dataCovariance(matrix, weights, regularization));
 }
 
+
+/** The largest |x| of the matrix. */
+function largestMagnitude(matrix: Matrix): number {
+  const x = matrix.data;
+  let largest = 0;
+  for (let q = 0; q < matrix.rows * matrix.cols; q++) {
+    const a = Math.abs(x[q]);
+    if (a > largest) largest = a;
+  }
+  return largest;
+}
 
 function covarianceOverflow(feature: number): MixemError {
   return new MixemError(

@@ -17,15 +17,24 @@ export function toMatrix(input: DataInput, name = 'data', options: { missing?: b
   return convert(input, name, options.missing === true).matrix;
 }
 
+/** What {@link toMatrixWithMissing} gives. */
+export interface CheckedMatrix {
+  readonly matrix: Matrix;
+  /** The number of missing values (NaN). */
+  readonly missing: number;
+  /** The largest |x| over the values present (0 when none is). */
+  readonly largest: number;
+}
+
 /**
- * {@link toMatrix} with missing values (NaN) allowed, and their number,
- * counted by the same pass that checks the values.
+ * {@link toMatrix} with missing values (NaN) allowed, and their number and the
+ * largest magnitude, found by the same pass that checks the values.
  */
-export function toMatrixWithMissing(input: DataInput, name = 'data'): { matrix: Matrix; missing: number } {
+export function toMatrixWithMissing(input: DataInput, name = 'data'): CheckedMatrix {
   return convert(input, name, true);
 }
 
-function convert(input: DataInput, name: string, missing: boolean): { matrix: Matrix; missing: number } {
+function convert(input: DataInput, name: string, missing: boolean): CheckedMatrix {
   if (input === null || typeof input !== 'object') {
     throw new MixemError('invalid-data', `${name} must be an array of rows or { rows, cols, data }; got ${show(input)}`);
   }
@@ -91,22 +100,29 @@ function convert(input: DataInput, name: string, missing: boolean): { matrix: Ma
     matrix = { rows: r, cols: c, data: copy };
   }
   if (matrix.cols === 0) throw new MixemError('invalid-data', `${name} has no columns`);
-  return { matrix, missing: checkFinite(matrix, name, missing) };
+  return { matrix, ...checkFinite(matrix, name, missing) };
 }
 
 /**
  * Throws `invalid-data` at the first infinite value, or NaN unless NaN (a
- * missing value) is allowed; returns the number of NaN values.
+ * missing value) is allowed; returns the number of NaN values and the
+ * largest |x| of the others.
  */
-function checkFinite(matrix: Matrix, name: string, missing: boolean): number {
+function checkFinite(matrix: Matrix, name: string, missing: boolean): { missing: number; largest: number } {
   const { data, cols } = matrix;
   const length = data.length;
   // Fast path: v − v is 0 for every finite v and NaN for NaN and ±∞, so the
   // sum is 0 exactly when all values are finite. Only then is the per-value
   // search below, with its messages, skipped.
   let probe = 0;
-  for (let q = 0; q < length; q++) probe += data[q] - data[q];
-  if (probe === 0) return 0;
+  let largest = 0;
+  for (let q = 0; q < length; q++) {
+    const v = data[q];
+    probe += v - v;
+    const a = Math.abs(v);
+    if (a > largest) largest = a;
+  }
+  if (probe === 0) return { missing: 0, largest };
   let count = 0;
   for (let q = 0; q < data.length; q++) {
     if (data[q] !== data[q]) count++;
@@ -121,7 +137,8 @@ function checkFinite(matrix: Matrix, name: string, missing: boolean): number {
       );
     }
   }
-  return count;
+  // NaN takes no part in the largest |x| (comparisons with it are false).
+  return { missing: count, largest };
 }
 
 /** A matrix's rows as plain arrays. */

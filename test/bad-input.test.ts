@@ -569,6 +569,8 @@ describe('overflow is reported as such', () => {
 
   it('names the feature whose variance overflows', () => {
     expect(() => fit([[0, 1e300], [1, -1e300], [2, 0]], { components: 1 })).toThrow(/overflows double precision \(feature 1\)/);
+    // With a missing value the check runs on the data with column means put in.
+    expect(() => fit([[0, 1e300], [1, NaN], [2, -1e300], [3, 0]], { components: 1 })).toThrow(/overflows double precision \(feature 1\)/);
   });
 
   it('accepts huge values whose spread is small (the quick bound fails, the exact check passes)', () => {
