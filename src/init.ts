@@ -188,16 +188,8 @@ export function parametersFromResponsibilities(
       for (let j = 0; j < d; j++) means[m * d + j] += r * x[i * d + j];
     }
   }
-  const empty: number[] = [];
-  for (let m = 0; m < k; m++) {
-    if (counts[m] > 0) {
-      for (let j = 0; j < d; j++) means[m * d + j] /= counts[m];
-    } else {
-      empty.push(m);
-      const row = rng.integer(n);
-      means.set(x.subarray(row * d, (row + 1) * d), m * d);
-    }
-  }
+  for (let m = 0; m < k; m++) if (counts[m] > 0) for (let j = 0; j < d; j++) means[m * d + j] /= counts[m];
+  const empty = placeEmpty(matrix, counts, means, rng);
   const stats = createStatistics(model.kernelShape, k, d);
   const full = model.kernelShape === 'full';
   const { counts: sk, first: s1, second: s2 } = stats;
@@ -252,18 +244,25 @@ function parametersFromScatter(
   globalCovariance: () => Float64Array,
   rng: Random,
 ): MixtureParameters {
-  const { rows: n, cols: d, data: x } = matrix;
+  const d = matrix.cols;
   const { counts, first, second } = assignment.scatter;
   const means = assignment.centres.slice();
+  const empty = placeEmpty(matrix, counts, means, rng);
+  const stats = { ...createStatistics(covarianceModels[covariance].kernelShape, k, d), counts, first, second };
+  return startStep(stats, means, empty, k, covariance, regularization, globalCovariance);
+}
+
+/** Moves each component with no weight to a random row (in component order); returns those components. */
+function placeEmpty(matrix: Matrix, counts: Float64Array, means: Float64Array, rng: Random): number[] {
+  const { rows: n, cols: d, data: x } = matrix;
   const empty: number[] = [];
-  for (let m = 0; m < k; m++) {
+  for (let m = 0; m < counts.length; m++) {
     if (counts[m] > 0) continue;
     empty.push(m);
     const row = rng.integer(n);
     means.set(x.subarray(row * d, (row + 1) * d), m * d);
   }
-  const stats = { ...createStatistics(covarianceModels[covariance].kernelShape, k, d), counts, first, second };
-  return startStep(stats, means, empty, k, covariance, regularization, globalCovariance);
+  return empty;
 }
 
 /** The start's M-step from statistics about `means`; the empty components get weight 1/k and the data's covariance. */
