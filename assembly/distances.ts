@@ -13,6 +13,7 @@
  *
  * Pointers are byte offsets; f64 arrays are row-major.
  */
+import { allocate, release } from './blocks';
 
 @inline export function even(v: i32): i32 {
   return (v + 1) & ~1;
@@ -41,7 +42,7 @@
 /** Zero-filled f64 block. */
 export function zeros(count: i32): usize {
   const bytes = <usize>(count > 0 ? count : 1) << 3;
-  const p = heap.alloc(bytes);
+  const p = allocate(bytes);
   memory.fill(p, 0, bytes);
   return p;
 }

@@ -66,6 +66,7 @@
  *   the packed factors and two tables of BLOCK_ROWS/2 row pairs × d4 vectors,
  *   the diagonal path BLOCK_ROWS row sums, r values and row addresses.
  */
+import { allocate, release } from './blocks';
 
 // k-means on the rows this module already holds (src/kernels/lloyd-wasm.ts,
 // src/kernels/seed-wasm.ts): the per-chunk work of Lloyd's algorithm and of
@@ -130,12 +131,12 @@ let diagChunk: i32 = BLOCK_ROWS; // rows per chunk of a block (even): about 16 K
 
 /** A 16-aligned block of `bytes` bytes; traps (`unreachable`) when memory cannot grow enough. */
 export function alloc(bytes: usize): usize {
-  return heap.alloc(bytes);
+  return allocate(bytes);
 }
 
 /** Frees a block from `alloc`. */
 export function free(ptr: usize): void {
-  heap.free(ptr);
+  release(ptr);
 }
 
 /** f64 values in a stats buffer, header included. */

@@ -78,6 +78,7 @@
  *   row-major d×d of which the lower triangle is filled, the rest is zero;
  *   diag: k×d).
  */
+import { allocate, release } from './blocks';
 
 /** Rows per summation block (src/kernels/kernel.ts BLOCK_ROWS). */
 const BLOCK_ROWS: i32 = 256;
@@ -152,12 +153,12 @@ const ACC_VECTORS: i32 = 15;
 
 /** A 16-aligned block of `bytes` bytes; traps (`unreachable`) when memory cannot grow enough. */
 export function alloc(bytes: usize): usize {
-  return heap.alloc(bytes);
+  return allocate(bytes);
 }
 
 /** Frees a block from `alloc`. */
 export function free(ptr: usize): void {
-  heap.free(ptr);
+  release(ptr);
 }
 
 /** f64 values in a stats buffer, header included. */

@@ -17,15 +17,16 @@
  * Symbols: n rows, d features, k clusters; i a row, j a feature, c a
  * cluster. Pointers are byte offsets; f64 arrays are row-major.
  */
+import { allocate, release } from './blocks';
 export { lloydAssign, lloydCentres, lloydConfigure, lloydDistances, lloydInertia, lloydRelease, lloydScatter } from './lloyd-chunks';
 export { seedConfigure, seedLastPositive, seedPick, seedPoints, seedRelease, seedRescore, seedStart, seedTrials, seedUpdate } from './seed-chunks';
 
 /** A 16-aligned block of `bytes` bytes; aborts when memory cannot grow enough. */
 export function alloc(bytes: usize): usize {
-  return heap.alloc(bytes);
+  return allocate(bytes);
 }
 
 /** Frees a block from `alloc`. */
 export function free(ptr: usize): void {
-  heap.free(ptr);
+  release(ptr);
 }

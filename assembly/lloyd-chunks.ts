@@ -22,6 +22,7 @@
  * Symbols: k clusters, d features, kp = k rounded up to even; i a row (of
  * the chunk), j a feature, c a cluster.
  */
+import { allocate, release } from './blocks';
 import { at, distancesAll, even, get, geti, rowDistances, set, seti, transpose, zeros } from './distances';
 
 /** Rows per chunk (src/kernels/kernel.ts CHUNK_ROWS): the most rows one call takes. */
@@ -67,7 +68,7 @@ export function lloydConfigure(k: i32, d: i32): usize {
   paramsPtr = zeros(k * d + 2 * k);
   transposedPtr = zeros(d * KP);
   distPtr = zeros(KP);
-  pendingPtr = heap.alloc(<usize>CHUNK_ROWS << 2);
+  pendingPtr = allocate(<usize>CHUNK_ROWS << 2);
   exactPtr = zeros(CHUNK_ROWS);
   diffPtr = zeros(even(d) + 2);
   return paramsPtr;
@@ -76,12 +77,12 @@ export function lloydConfigure(k: i32, d: i32): usize {
 /** Frees the work areas of `lloydConfigure`. */
 export function lloydRelease(): void {
   if (paramsPtr == 0) return;
-  heap.free(diffPtr);
-  heap.free(exactPtr);
-  heap.free(pendingPtr);
-  heap.free(distPtr);
-  heap.free(transposedPtr);
-  heap.free(paramsPtr);
+  release(diffPtr);
+  release(exactPtr);
+  release(pendingPtr);
+  release(distPtr);
+  release(transposedPtr);
+  release(paramsPtr);
   paramsPtr = 0;
 }
 

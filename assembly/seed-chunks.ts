@@ -18,6 +18,7 @@
  *
  * Symbols: n rows of the chunk, d features; i a row, j a feature, t a candidate.
  */
+import { allocate, release } from './blocks';
 import { at, distancesAll, even, get, rowDistances, set, transpose, zeros } from './distances';
 
 /** Rows per chunk (src/kernels/kernel.ts CHUNK_ROWS): the most rows one call takes. */
@@ -45,10 +46,10 @@ export function seedConfigure(d: i32, trials: i32): usize {
 /** Frees the work areas of `seedConfigure`. */
 export function seedRelease(): void {
   if (pointsPtr == 0) return;
-  heap.free(workPtr);
-  heap.free(distPtr);
-  heap.free(transposedPtr);
-  heap.free(pointsPtr);
+  release(workPtr);
+  release(distPtr);
+  release(transposedPtr);
+  release(pointsPtr);
   pointsPtr = 0;
 }
 

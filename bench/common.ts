@@ -100,18 +100,19 @@ export function caseExists(c: BenchCase): boolean {
 }
 
 /** Reads a case's binary data as a row-major matrix (little-endian hosts only). */
-export function readData(c: { n: number; d: number }, path: string): { rows: number; cols: number; data: Float64Array } {
+export function readData(c: { n: number; d: number }, path: string, into?: Float64Array): { rows: number; cols: number; data: Float64Array } {
   const bytes = c.n * c.d * 8;
   const size = statSync(path).size;
   if (size !== bytes) throw new Error(`${path} has ${size} bytes; expected ${c.n}×${c.d}×8 = ${bytes}`);
   // Straight into the matrix (no intermediate Buffer), so the data is in memory once.
-  const data = new Float64Array(c.n * c.d);
+  const data = into ?? new Float64Array(c.n * c.d);
+  if (data.length !== c.n * c.d) throw new Error(`readData: the target holds ${data.length} values; expected ${c.n * c.d}`);
   // Written once before the read: on this VM, pages that read(2) itself first
   // faults in stay slow to read from JavaScript afterwards (a first pass over
   // 80 MB took 139 ms instead of 13 ms), which would charge the timed fit for
   // how the bench loaded its file; numpy's fromfile leaves no such cost.
   data.fill(0);
-  const view = new Uint8Array(data.buffer);
+  const view = new Uint8Array(data.buffer, data.byteOffset, bytes);
   const fd = openSync(path, 'r');
   try {
     for (let done = 0; done < bytes; ) {

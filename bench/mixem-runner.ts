@@ -20,6 +20,8 @@ interface ChosenKernel {
   threads: number;
   note?: string;
   close?: () => Promise<void>;
+  /** The worker pool's matrices in its shared memory (node/parallel-kernel.ts `allocateMatrix`). */
+  allocateMatrix?: (rows: number, cols: number) => { data: Float64Array };
 }
 
 /**
@@ -34,10 +36,18 @@ async function chooseKernel(wanted: string, rows: number): Promise<ChosenKernel>
   if (wanted === 'parallel' || (wanted === 'auto' && rows >= 4 * CHUNK_ROWS && availableParallelism() > 1)) {
     const path = '../node/parallel-kernel.js';
     const module = (await import(path)) as {
-      createParallelKernel: (o: { threads?: number }) => Promise<Kernel & { threads: number; inner: string; close(): Promise<void> }>;
+      createParallelKernel: (o: { threads?: number }) => Promise<
+        Kernel & { threads: number; inner: string; close(): Promise<void>; allocateMatrix(rows: number, cols: number): { data: Float64Array } }
+      >;
     };
     const kernel = await module.createParallelKernel({ threads: availableParallelism() });
-    return { kernel, name: `parallel (${kernel.inner})`, threads: kernel.threads, close: () => kernel.close() };
+    return {
+      kernel,
+      name: `parallel (${kernel.inner})`,
+      threads: kernel.threads,
+      close: () => kernel.close(),
+      allocateMatrix: (rows, cols) => kernel.allocateMatrix(rows, cols),
+    };
   }
   const path = '../src/kernels/wasm.js';
   try {
@@ -92,7 +102,8 @@ async function main(argv: string[]): Promise<void> {
   const baseline = memoryMiB().rss;
 
   const start = JSON.parse(readFileSync(startPath, 'utf8')) as StartFile;
-  const data = readData(header, dataPath);
+  // The worker pool reads rows in place from a matrix in its shared memory (as scikit-learn fits the array it is given without a copy).
+  const data = readData(header, dataPath, chosen.allocateMatrix?.(header.n, header.d).data);
   const k = header.k;
 
   const options =

@@ -19,13 +19,14 @@ import {
   type PoolWorker,
 } from '../src/pool/driver.js';
 import { FAILURE_BYTES } from '../src/pool/protocol.js';
+import { createSharedMemory, type SharedMemory } from '../src/kernels/shared-blocks.js';
 
 export { CHUNK_ROWS, LOCAL_CHUNKS, type ParallelKernel, type ParallelKernelOptions };
 
-async function mainThreadKernel(inner: 'wasm' | 'reference', precision: 'float64' | 'float32' = 'float64'): Promise<Kernel> {
+async function mainThreadKernel(inner: 'wasm' | 'reference', precision: 'float64' | 'float32' = 'float64', memory?: SharedMemory): Promise<Kernel> {
   if (inner === 'reference') return referenceKernel;
-  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(o: { precision: string }): Kernel };
-  return module.createWasmKernelSync({ precision });
+  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(o: { precision: string; memory?: SharedMemory }): Kernel };
+  return module.createWasmKernelSync({ precision, memory });
 }
 
 /** Whether the WebAssembly kernel can run here. */
@@ -51,7 +52,8 @@ async function wasmAvailable(): Promise<boolean> {
 export async function createParallelKernel(options: ParallelKernelOptions = {}): Promise<ParallelKernel> {
   const settings = resolvePoolOptions(options, availableParallelism(), options.inner !== undefined || (await wasmAvailable()));
   const { threads, inner, precision } = settings;
-  const local = await mainThreadKernel(inner, precision);
+  const memory = createSharedMemory();
+  const local = await mainThreadKernel(inner, precision, memory);
   const typescript = import.meta.url.endsWith('.ts');
   const entry = new URL(typescript ? 'parallel-worker.ts' : 'parallel-worker.js', import.meta.url);
   const script = typescript ? new URL('typescript-worker.mjs', import.meta.url) : entry;
@@ -60,7 +62,7 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
     const channel = new MessageChannel();
     const failure = new SharedArrayBuffer(FAILURE_BYTES);
     const worker = new Worker(script, {
-      workerData: { entry: entry.href, inner, precision, port: channel.port2, failure },
+      workerData: { entry: entry.href, inner, precision, port: channel.port2, failure, memory },
       transferList: [channel.port2],
     });
     worker.unref();
@@ -86,7 +88,7 @@ export async function createParallelKernel(options: ParallelKernelOptions = {}):
     throw new Error(`the parallel kernel's workers could not start: ${(error as Error).message}`);
   }
   const workers: PoolWorker[] = started.map(({ worker, failure }) => ({ post: (message) => worker.postMessage(message), failure }));
-  return poolKernel(workers, local, settings, async () => {
+  return poolKernel(workers, local, settings, memory, async () => {
     await Promise.all(
       started.map(async ({ worker, port }) => {
         port.close();

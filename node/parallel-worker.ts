@@ -10,24 +10,26 @@ import { referenceKernel } from '../src/kernels/reference.js';
 import type { PoolMessage } from '../src/pool/protocol.js';
 import { writeFailure } from '../src/pool/protocol.js';
 import { createPoolWorker } from '../src/pool/worker.js';
+import type { SharedMemory } from '../src/kernels/shared-blocks.js';
 
-const { inner, precision, port, failure } = workerData as {
+const { inner, precision, port, failure, memory } = workerData as {
   inner: 'wasm' | 'reference';
   precision: 'float64' | 'float32';
   port: MessagePort;
   failure: SharedArrayBuffer;
+  memory: SharedMemory;
 };
 
 async function innerKernel(): Promise<Kernel> {
   if (inner === 'reference') return referenceKernel;
-  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(o: { precision: string }): Kernel };
-  return module.createWasmKernelSync({ precision });
+  const module = (await import('../src/kernels/wasm.js')) as { createWasmKernelSync(o: { precision: string; memory: SharedMemory }): Kernel };
+  return module.createWasmKernelSync({ precision, memory });
 }
 
 let handle: ((message: PoolMessage) => void) | null = null;
 let queue: Promise<void> = innerKernel().then(
   (kernel) => {
-    handle = createPoolWorker(kernel, inner);
+    handle = createPoolWorker(kernel, memory);
     port.postMessage({ ready: true });
   },
   (error: unknown) => port.postMessage({ ready: false, message: (error as Error).message ?? String(error) }),

@@ -40,14 +40,22 @@ const source = 'assembly/estep.ts';
 const source32 = 'assembly/estep32.ts';
 const target = 'src/kernels/wasm-binary.generated.ts';
 
+/** The shared builds' least memory, in 64 KiB pages (src/kernels/shared-blocks.ts SHARED_INITIAL_PAGES). */
+const SHARED_INITIAL_PAGES = 4;
 const common = ['-O3', '--runtime', 'minimal', '--noAssert', '--noColors'];
 const SIMD = ['--enable', 'simd'];
 const RELAXED = ['--enable', 'simd', '--enable', 'relaxed-simd'];
+/** One memory for every thread of the worker pool: imported, shared, up to 4 GiB; blocks from the host (assembly/blocks.ts). */
+const SHARED = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', String(SHARED_INITIAL_PAGES), '--maximumMemory', '65536'];
 const builds = [
   { name: 'WASM_SIMD_BASE64', label: 'float64 SIMD', source, wat: 'estep-simd', flags: SIMD },
   { name: 'WASM_RELAXED_BASE64', label: 'float64 relaxed SIMD', source, wat: 'estep-relaxed', flags: RELAXED },
   { name: 'WASM32_SIMD_BASE64', label: 'float32 SIMD', source: source32, wat: 'estep32-simd', flags: SIMD },
   { name: 'WASM32_RELAXED_BASE64', label: 'float32 relaxed SIMD', source: source32, wat: 'estep32-relaxed', flags: RELAXED },
+  { name: 'WASM_SHARED_SIMD_BASE64', label: 'float64 SIMD, shared memory', source, wat: 'estep-shared-simd', flags: [...SIMD, ...SHARED] },
+  { name: 'WASM_SHARED_RELAXED_BASE64', label: 'float64 relaxed SIMD, shared memory', source, wat: 'estep-shared-relaxed', flags: [...RELAXED, ...SHARED] },
+  { name: 'WASM32_SHARED_SIMD_BASE64', label: 'float32 SIMD, shared memory', source: source32, wat: 'estep32-shared-simd', flags: [...SIMD, ...SHARED] },
+  { name: 'WASM32_SHARED_RELAXED_BASE64', label: 'float32 relaxed SIMD, shared memory', source: source32, wat: 'estep32-shared-relaxed', flags: [...RELAXED, ...SHARED] },
 ];
 
 const check = process.argv.includes('--check');
@@ -129,7 +137,7 @@ const lines = [
 ];
 for (const build of builds) {
   const { binary, text } = await compile(build.source, build.flags);
-  if (build.flags === SIMD && !WebAssembly.validate(binary)) {
+  if (!build.flags.includes('relaxed-simd') && !WebAssembly.validate(binary)) {
     throw new Error(`the ${build.label} build does not validate in this Node; it needs WebAssembly SIMD`);
   }
   if (build.source === source) checkExactKmeans(text, build.label);

@@ -44,6 +44,21 @@ describe('the parallel kernel', () => {
     const pooled = JSON.stringify(fit(data, { ...options, kernel: await kernel(2, 'wasm') }));
     expect(pooled).toBe(single);
   });
+
+  for (const inner of ['reference', 'wasm'] as const) {
+    it(`fits a matrix from allocateMatrix in place on worker threads, with the bits of a copied one (${inner} inside)`, async () => {
+      const pool = await kernel(2, inner);
+      const options = { components: 3, covariance: 'full' as const, seed: 6, tolerance: 0, maxIterations: 6 };
+      const matrix = pool.allocateMatrix(data.length, 3);
+      matrix.data.set(data.flat());
+      const inPlace = JSON.stringify(fit(matrix, { ...options, kernel: pool }));
+      expect(inPlace).toBe(JSON.stringify(fit(data, { ...options, kernel: pool })));
+      // A change to the rows reaches the next fit (nothing stale is kept).
+      matrix.data[0] += 50;
+      expect(JSON.stringify(fit(matrix, { ...options, kernel: pool }))).not.toBe(inPlace);
+      pool.freeMatrix(matrix);
+    });
+  }
 });
 
 describe('the parallel kernel on small data and in rounds', () => {
@@ -56,8 +71,8 @@ describe('the parallel kernel on small data and in rounds', () => {
     expect(JSON.stringify(fit(small, { ...options, kernel: pooled }))).toBe(JSON.stringify(fit(small, { ...options, kernel: createWasmKernelSync() })));
   });
 
-  it('loads the rows in many small rounds with the same result as one round, and reloads new data cleanly', async () => {
-    const rounds = await createParallelKernel({ threads: 2, inner: 'wasm', loadBytes: 1 });
+  it('reloads new data cleanly, weighted and unweighted, with the same result as a fresh pool', async () => {
+    const rounds = await createParallelKernel({ threads: 2, inner: 'wasm' });
     kernels.set('rounds', rounds);
     const options = { components: 3, covariance: 'diag' as const, seed: 4, tolerance: 0, maxIterations: 5, sampleWeights: data.map((_, i) => 1 + (i % 3)) };
     const expected = JSON.stringify(fit(data, { ...options, kernel: await kernel(2, 'wasm') }));
@@ -67,9 +82,6 @@ describe('the parallel kernel on small data and in rounds', () => {
     expect(JSON.stringify(fit(data, { ...options, kernel: rounds }))).toBe(expected);
   });
 
-  it('rejects a non-positive loadBytes', async () => {
-    await expect(createParallelKernel({ threads: 1, loadBytes: 0 })).rejects.toThrow(/loadBytes/);
-  });
 });
 
 describe('the parallel kernel in single precision', () => {

@@ -144,4 +144,13 @@ export interface Kernel {
    * load that then does not fit says so.
    */
   reserve?(rows: number, cols: number, weighted: boolean): void;
+  /**
+   * Data already in this kernel's memory, shared with other threads (the
+   * parallel kernel's rows: src/kernels/shared-blocks.ts): the rows at byte
+   * offset `x`, followed by two zero values, and the weights at `w` (0:
+   * none); `matrix` and `weights` are views of them. Nothing is copied, and
+   * `release` frees nothing (optional: only the float64 WebAssembly kernel
+   * in a shared memory has it).
+   */
+  loadInPlace?(matrix: Matrix, weights: Float64Array | null, x: number, w: number): LoadedData;
 }

@@ -46,7 +46,17 @@ import {
   type PackedParameters,
   type SufficientStatistics,
 } from './kernel.js';
-import { WASM32_RELAXED_BASE64, WASM32_SIMD_BASE64, WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from './wasm-binary.generated.js';
+import {
+  WASM32_RELAXED_BASE64,
+  WASM32_SHARED_RELAXED_BASE64,
+  WASM32_SHARED_SIMD_BASE64,
+  WASM32_SIMD_BASE64,
+  WASM_RELAXED_BASE64,
+  WASM_SHARED_RELAXED_BASE64,
+  WASM_SHARED_SIMD_BASE64,
+  WASM_SIMD_BASE64,
+} from './wasm-binary.generated.js';
+import { sharedBlocks, type SharedMemory } from './shared-blocks.js';
 import { decodeBase64 } from './base64.js';
 import { LLOYD_ROW_BYTES, wasmLloydChunks, type LloydExports } from './lloyd-wasm.js';
 import type { ModuleRows } from './module-chunks.js';
@@ -77,6 +87,13 @@ export interface WasmKernelOptions {
    * (relative) for well-scaled data; see docs/float32.md.
    */
   readonly precision?: WasmPrecision;
+  /**
+   * A shared memory (src/kernels/shared-blocks.ts `createSharedMemory`) to
+   * run in, with the other kernels of a worker pool: the kernel then takes
+   * its blocks from this thread's regions of it, and reads rows that another
+   * thread wrote there in place ({@link WasmKernel.loadInPlace}).
+   */
+  readonly memory?: SharedMemory;
 }
 
 /** The WebAssembly kernel, with what it runs on. */
@@ -152,14 +169,18 @@ function webAssembly(): WasmApi {
   return api;
 }
 
-/** A module: one precision, one build. */
-type ModuleKey = `${WasmPrecision}-${WasmVariant}`;
+/** A module: one precision, one build, its own memory or a shared one. */
+type ModuleKey = `${WasmPrecision}-${WasmVariant}` | `${WasmPrecision}-${WasmVariant}-shared`;
 
 const BASE64_SOURCES: Record<ModuleKey, string> = {
   'float64-simd': WASM_SIMD_BASE64,
   'float64-relaxed': WASM_RELAXED_BASE64,
   'float32-simd': WASM32_SIMD_BASE64,
   'float32-relaxed': WASM32_RELAXED_BASE64,
+  'float64-simd-shared': WASM_SHARED_SIMD_BASE64,
+  'float64-relaxed-shared': WASM_SHARED_RELAXED_BASE64,
+  'float32-simd-shared': WASM32_SHARED_SIMD_BASE64,
+  'float32-relaxed-shared': WASM32_SHARED_RELAXED_BASE64,
 };
 
 const bytesCache: Partial<Record<ModuleKey, Uint8Array>> = {};
@@ -387,6 +408,8 @@ class WasmLoadedData implements LoadedData {
     readonly owner: WasmKernelImplementation,
     x: number,
     w: number,
+    /** Whether the kernel allocated x and w (false: rows read in place, `loadInPlace`). */
+    readonly owned: boolean = true,
   ) {
     this.x = x;
     this.w = w;
@@ -406,16 +429,32 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
   #partial: [number, number] = [0, 0];
   #outputs: [number, number] = [0, 0];
 
-  constructor(wasm: EStepExports, variant: WasmVariant) {
+  /** Whether the memory is shared: rows are then read in place (`loadInPlace`), not copied. */
+  readonly #shared: boolean;
+
+  constructor(wasm: EStepExports, variant: WasmVariant, shared: boolean) {
     this.#wasm = wasm;
     this.#heap = new Heap(wasm);
     this.variant = variant;
+    this.#shared = shared;
+    if (shared) this.loadInPlace = this.#loadInPlace;
   }
 
-  /** Room for the rows (and their Lloyd state, which outweighs seeding's), per chunk as the pool loads them. */
+  loadInPlace?: (matrix: Matrix, weights: Float64Array | null, x: number, w: number) => LoadedData;
+
+  #loadInPlace(matrix: Matrix, weights: Float64Array | null, x: number, w: number): LoadedData {
+    return new WasmLoadedData(matrix, weights, this, x, w, false);
+  }
+
+  /**
+   * Room for the rows (and their Lloyd state, which outweighs seeding's), per
+   * chunk as the pool loads them; in a shared memory the rows are read in
+   * place, so only for the Lloyd state.
+   */
   reserve(rows: number, cols: number, weighted: boolean): void {
     const chunks = Math.ceil(rows / CHUNK_ROWS);
-    this.#heap.prefault(rows * (8 * cols + (weighted ? 8 : 0) + LLOYD_ROW_BYTES) + chunks * 256);
+    const rowBytes = this.#shared ? 0 : 8 * cols + (weighted ? 8 : 0);
+    this.#heap.prefault(rows * (rowBytes + LLOYD_ROW_BYTES) + chunks * 256);
   }
 
   load(matrix: Matrix, weights: Float64Array | null): LoadedData {
@@ -510,8 +549,10 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
 
   release(data: LoadedData): void {
     if (!(data instanceof WasmLoadedData) || data.owner !== this || data.x === 0) return;
-    this.#wasm.free(data.x);
-    if (data.w !== 0) this.#wasm.free(data.w);
+    if (data.owned) {
+      this.#wasm.free(data.x);
+      if (data.w !== 0) this.#wasm.free(data.w);
+    }
     data.x = 0;
     data.w = 0;
   }
@@ -875,11 +916,25 @@ class Float32WasmKernel implements WasmKernel {
   }
 }
 
-/** The imports and a late-bound view of the exports, for instantiation. */
-function instantiation(): { imports: object; bind(instance: WasmInstanceObject): unknown } {
+/**
+ * The imports and a late-bound view of the exports, for instantiation. In a
+ * shared memory the module imports it, and its blocks come from this
+ * thread's regions of it (src/kernels/shared-blocks.ts).
+ */
+function instantiation(memory: SharedMemory | undefined): { imports: object; bind(instance: WasmInstanceObject): unknown } {
   let exports: HeapExports | null = null;
+  const own = imports(() => exports?.memory ?? null) as { env: object };
+  if (memory !== undefined) {
+    const blocks = sharedBlocks(memory);
+    own.env = {
+      ...own.env,
+      memory,
+      hostAlloc: (bytes: number) => blocks.alloc(bytes),
+      hostFree: (ptr: number) => blocks.free(ptr),
+    };
+  }
   return {
-    imports: imports(() => exports?.memory ?? null),
+    imports: own,
     bind(instance: WasmInstanceObject) {
       exports = instance.exports as HeapExports;
       return exports;
@@ -887,21 +942,21 @@ function instantiation(): { imports: object; bind(instance: WasmInstanceObject):
   };
 }
 
-function makeKernel(exports: unknown, precision: WasmPrecision, variant: WasmVariant): WasmKernel {
+function makeKernel(exports: unknown, precision: WasmPrecision, variant: WasmVariant, shared: boolean): WasmKernel {
   return precision === 'float32'
     ? new Float32WasmKernel(exports as EStep32Exports, variant)
-    : new WasmKernelImplementation(exports as EStepExports, variant);
+    : new WasmKernelImplementation(exports as EStepExports, variant, shared);
 }
 
-function moduleKey(precision: WasmPrecision, variant: WasmVariant): ModuleKey {
-  return `${precision}-${variant === 'relaxed' ? 'relaxed' : 'simd'}`;
+function moduleKey(precision: WasmPrecision, variant: WasmVariant, shared = false): ModuleKey {
+  return `${precision}-${variant === 'relaxed' ? 'relaxed' : 'simd'}${shared ? '-shared' : ''}`;
 }
 
-function instantiateSync(api: WasmApi, precision: WasmPrecision, variant: WasmVariant): WasmKernel {
-  const key = moduleKey(precision, variant);
+function instantiateSync(api: WasmApi, precision: WasmPrecision, variant: WasmVariant, memory: SharedMemory | undefined): WasmKernel {
+  const key = moduleKey(precision, variant, memory !== undefined);
   const module = (moduleCache[key] ??= new api.Module(moduleBytes(key)));
-  const { imports, bind } = instantiation();
-  return makeKernel(bind(new api.Instance(module, imports)), precision, variant);
+  const { imports, bind } = instantiation(memory);
+  return makeKernel(bind(new api.Instance(module, imports)), precision, variant, memory !== undefined);
 }
 
 /**
@@ -923,7 +978,7 @@ function instantiateSync(api: WasmApi, precision: WasmPrecision, variant: WasmVa
 export function createWasmKernelSync(options: WasmKernelOptions = {}): WasmKernel {
   const api = webAssembly();
   const precision = choosePrecision(options);
-  return instantiateSync(api, precision, chooseVariant(api, options.variant ?? 'auto', precision));
+  return instantiateSync(api, precision, chooseVariant(api, options.variant ?? 'auto', precision), options.memory);
 }
 
 /**
@@ -941,8 +996,9 @@ export async function createWasmKernel(options: WasmKernelOptions = {}): Promise
   const api = webAssembly();
   const precision = choosePrecision(options);
   const variant = chooseVariant(api, options.variant ?? 'auto', precision);
-  const key = moduleKey(precision, variant);
+  const shared = options.memory !== undefined;
+  const key = moduleKey(precision, variant, shared);
   const module = (moduleCache[key] ??= await api.compile(moduleBytes(key)));
-  const { imports, bind } = instantiation();
-  return makeKernel(bind(await api.instantiate(module, imports)), precision, variant);
+  const { imports, bind } = instantiation(options.memory);
+  return makeKernel(bind(await api.instantiate(module, imports)), precision, variant, shared);
 }

@@ -9,6 +9,15 @@
  * thread or sixteen give bit-identical models. k-means (seeding and Lloyd)
  * runs the same way on the rows the workers hold.
  *
+ * The rows lie once, in one WebAssembly memory that the calling thread and
+ * every worker share (src/kernels/shared-blocks.ts), and the float64 kernels
+ * read each chunk where it lies. A matrix from `allocateMatrix` is there
+ * already; any other is copied in at its first use (the workers first make
+ * their part's pages resident, in parallel, while the calling thread goes
+ * on) and freed at `release`, so one fit's data costs its bytes once more.
+ * The float32 workers store their rows as f32 and get them in rounds
+ * through small blocks instead.
+ *
  * The kernel interface is synchronous, so the calling thread posts the work
  * and blocks on `Atomics.wait` until every worker has finished: allowed in
  * Node's main thread and in a browser's Web Workers, not on a browser's main
@@ -24,12 +33,16 @@ import { lloydSlot, runLloyd, scatterSlot, type LloydChunks, type LloydPass, typ
 import type { Random } from '../random.js';
 import { runSeeding, seedTrials, type SeedChunks } from '../seeding.js';
 import type { Matrix } from '../types.js';
-import { resultLayout, takeFailure, type EStepMessage, type LloydMessage, type LoadMessage, type PoolMessage, type ReserveMessage, type SeedMessage } from './protocol.js';
+import { sharedBlocks, type SharedMemory } from '../kernels/shared-blocks.js';
+import { resultLayout, takeFailure, type AttachMessage, type EStepMessage, type LloydMessage, type PoolMessage, type ReserveMessage, type SeedMessage } from './protocol.js';
 
 export { CHUNK_ROWS };
 
 /** One k-means pass's own fields, without those every message of its kind carries. */
 type PassOf<M> = M extends { op: string } ? Omit<M, 'type' | 'control' | 'chunkRows'> : never;
+
+/** Bytes of rows (and weights) a worker gets per round when it stores them its own way (the float32 kernel). */
+const STREAM_BYTES = 4 * 1024 * 1024;
 
 /** Data of at most this many chunks stays on the main thread (the messages would cost more than they save). */
 export const LOCAL_CHUNKS = 1;
@@ -45,12 +58,6 @@ export interface ParallelKernelOptions {
    * the opt-in single-precision kernel (docs/float32.md), for `inner: "wasm"` only.
    */
   precision?: 'float64' | 'float32';
-  /**
-   * Bytes of each worker's staging buffer (default 4 MiB): rows go to the
-   * workers in rounds through these buffers, so loading needs about this much
-   * memory per worker beyond the data and the workers' own copies.
-   */
-  loadBytes?: number;
 }
 
 /** A kernel backed by worker threads; `close()` stops them. */
@@ -58,6 +65,15 @@ export interface ParallelKernel extends Kernel {
   readonly threads: number;
   readonly inner: 'wasm' | 'reference';
   readonly precision: 'float64' | 'float32';
+  /**
+   * A rows×cols matrix in the pool's shared memory, zero-filled. Fill its
+   * `data` and fit it: the workers then read the rows where they are, with
+   * no copy (any other matrix is copied into the shared memory once per fit).
+   * Free it with {@link ParallelKernel.freeMatrix} when done.
+   */
+  allocateMatrix(rows: number, cols: number): Matrix;
+  /** Frees a matrix from {@link ParallelKernel.allocateMatrix}; its `data` must not be used after. */
+  freeMatrix(matrix: Matrix): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +82,15 @@ interface ParallelData extends LoadedData {
   readonly active: number;
   /** The inner kernel's data on the main thread, for `evaluate` (loaded on first use). */
   mainThread: LoadedData | null;
+  /**
+   * Where the rows (n×d, then two zeros) and the weights (0: none) lie in the
+   * shared memory; null while they have no place there (copied at first use).
+   */
+  place: { x: number; w: number; owned: boolean } | null;
+  /** While the workers still write zeros over the place (`reserve`): their control word and count. */
+  touching: { control: Int32Array; count: number } | null;
+  /** Whether the rows have been copied into an owned place. */
+  copied: boolean;
 }
 
 /** Worker t's chunks [first, end) of `chunks`, for `active` workers. */
@@ -84,7 +109,6 @@ export interface PoolSettings {
   readonly threads: number;
   readonly inner: 'wasm' | 'reference';
   readonly precision: 'float64' | 'float32';
-  readonly loadBytes: number;
 }
 
 /**
@@ -95,39 +119,45 @@ export interface PoolSettings {
  */
 export function resolvePoolOptions(options: ParallelKernelOptions, defaultThreads: number, wasm: boolean): PoolSettings {
   const threads = options.threads ?? defaultThreads;
-  const loadBytes = options.loadBytes ?? 4 * 1024 * 1024;
-  if (!(loadBytes > 0)) throw new RangeError(`loadBytes must be positive; got ${loadBytes}`);
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer; got ${threads}`);
   const precision = options.precision ?? 'float64';
   if (precision !== 'float64' && precision !== 'float32') throw new RangeError(`precision must be "float64" or "float32"; got ${String(precision)}`);
   const inner = options.inner ?? (precision === 'float32' || wasm ? 'wasm' : 'reference');
   if (precision === 'float32' && inner !== 'wasm') throw new RangeError('precision "float32" needs the WebAssembly inner kernel');
-  return { threads, inner, precision, loadBytes };
+  return { threads, inner, precision };
 }
 
 /**
  * The kernel over started workers (one thread each; `settings.threads` is
- * what was asked for, `workers` what started). `local` is the inner kernel on
- * the calling thread (small data stays there, and `evaluate` runs there);
- * `close` stops the workers.
+ * what was asked for, `workers` what started), which share `memory` (made by
+ * src/kernels/shared-blocks.ts `createSharedMemory`). `local` is the inner
+ * kernel on the calling thread, in the same memory (small data stays there,
+ * and `evaluate` runs there); `close` stops the workers.
  */
-export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settings: PoolSettings, close: () => Promise<void>): ParallelKernel {
-  const { inner, precision, loadBytes } = settings;
+export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settings: PoolSettings, memory: SharedMemory, close: () => Promise<void>): ParallelKernel {
+  const { inner, precision } = settings;
   const threads = workers.length;
   const control = new Int32Array(new SharedArrayBuffer(4));
+  const blocks = sharedBlocks(memory);
+  /** Whether the workers read the rows where they lie (float64, or the reference kernel), or store them their own way (float32). */
+  const inPlace = precision === 'float64';
   let results: SharedArrayBuffer | null = null;
-  /** Per worker: the shared buffer its rows pass through while loading. */
-  const staging: SharedArrayBuffer[] = [];
+  /** The matrices handed out by `allocateMatrix`: their data's byte offset in the memory. */
+  const allocated = new WeakMap<Float64Array, number>();
+
+  /** Blocks until `count` workers have counted themselves done on `word`. */
+  function waitOn(word: Int32Array, count: number): void {
+    for (;;) {
+      const done = Atomics.load(word, 0);
+      if (done >= count) break;
+      Atomics.wait(word, 0, done, 1000);
+    }
+  }
 
   /** Blocks until the given workers (the first `count`, or those listed) have answered; throws the first failure. */
   function waitFor(listed: number | number[]): void {
     const which = typeof listed === 'number' ? Array.from({ length: listed }, (_, t) => t) : listed;
-    const count = which.length;
-    for (;;) {
-      const done = Atomics.load(control, 0);
-      if (done >= count) break;
-      Atomics.wait(control, 0, done, 1000);
-    }
+    waitOn(control, which.length);
     let failure: string | null = null;
     for (const t of which) {
       const message = takeFailure(workers[t].failure);
@@ -138,58 +168,133 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
 
   /** The data whose rows the workers hold (null: none, or not known). */
   let held: ParallelData | null = null;
+  /** The data whose rows were copied into a place of the pool's own (at most one at a time). */
+  let copy: ParallelData | null = null;
 
-  /**
-   * Sends the data's rows to the workers unless they hold them already. Each
-   * worker gets its contiguous range of chunks in rounds of at most
-   * `perRound` chunks, copied through its own staging buffer (shared,
-   * reused): the worker's inner kernel copies them into its memory before
-   * the next round, so loading needs only the staging buffers beyond the data.
-   */
+  /** Frees the place the pool made for the data's rows, if any. */
+  function unplace(data: ParallelData): void {
+    if (data.touching !== null) waitOn(data.touching.control, data.touching.count);
+    data.touching = null;
+    if (data.place !== null && data.place.owned) {
+      if (held === data) held = null;
+      if (data.mainThread !== null) local.release?.(data.mainThread);
+      data.mainThread = null;
+      blocks.free(data.place.x);
+      blocks.free(data.place.w);
+      data.place = null;
+      data.copied = false;
+    }
+    if (copy === data) copy = null;
+  }
+
+  /** Makes a place in the shared memory for the data's rows (freeing the last data's), unless they have one. */
+  function makePlace(data: ParallelData): { x: number; w: number; owned: boolean } {
+    if (data.place !== null) return data.place;
+    if (copy !== null) unplace(copy);
+    const { rows, cols } = data.matrix;
+    const x = blocks.alloc(8 * (rows * cols + 2));
+    let w = 0;
+    try {
+      if (data.weights !== null) w = blocks.alloc(8 * Math.max(1, rows));
+    } catch (error) {
+      blocks.free(x);
+      throw error;
+    }
+    data.place = { x, w, owned: true };
+    copy = data;
+    return data.place;
+  }
+
+  /** Copies the data's rows (and weights) into their place, once the workers have made its pages resident. */
+  function fill(data: ParallelData): { x: number; w: number } {
+    const place = makePlace(data);
+    if (!place.owned || data.copied) return place;
+    if (data.touching !== null) waitOn(data.touching.control, data.touching.count);
+    data.touching = null;
+    const { rows, cols } = data.matrix;
+    const values = rows * cols;
+    const view = new Float64Array(memory.buffer, place.x, values + 2);
+    view.set(data.matrix.data.subarray(0, values));
+    view[values] = 0;
+    view[values + 1] = 0;
+    if (data.weights !== null) new Float64Array(memory.buffer, place.w, rows).set(data.weights.subarray(0, rows));
+    data.copied = true;
+    return place;
+  }
+
+  /** Posts worker t's attach message for chunks [firstChunk, endChunk), whose first row lies at `x` (weights at `w`). */
+  function attach(t: number, data: ParallelData, x: number, w: number, firstChunk: number, endChunk: number, reset: boolean): void {
+    const message: AttachMessage = {
+      type: 'attach',
+      control: control.buffer as SharedArrayBuffer,
+      reset,
+      x,
+      w,
+      rows: data.matrix.rows,
+      cols: data.matrix.cols,
+      chunkRows: CHUNK_ROWS,
+      firstChunk,
+      endChunk,
+    };
+    workers[t].post(message);
+  }
+
+  /** Has the workers hold the data's rows, unless they hold them already. */
   function hold(data: ParallelData): void {
     if (held === data) return;
     held = null;
-    const { matrix, weights, chunks, active } = data;
-    const d = matrix.cols;
-    const rowBytes = Math.max(1, d) * 8 + (weights === null ? 0 : 8);
-    const perRound = Math.max(1, Math.floor(loadBytes / (CHUNK_ROWS * rowBytes)));
-    const stagingBytes = Math.min(perRound * CHUNK_ROWS, matrix.rows) * rowBytes;
-    const ranges = Array.from({ length: active }, (_, t) => {
-      const { first, end } = workerRange(t, active, chunks);
-      return { next: first, end };
-    });
-    for (let round = 0; ranges.some((r) => r.next < r.end); round++) {
+    const { chunks, active } = data;
+    if (data.place === null && !inPlace) stream(data);
+    else {
+      // In place: each worker's chunks where they lie.
+      const { x, w } = fill(data);
       Atomics.store(control, 0, 0);
-      const posted: number[] = [];
-      ranges.forEach((range, t) => {
-        if (range.next >= range.end) return;
-        const firstChunk = range.next;
-        const endChunk = Math.min(range.end, firstChunk + perRound);
-        range.next = endChunk;
-        const firstRow = firstChunk * CHUNK_ROWS;
-        const endRow = Math.min(matrix.rows, endChunk * CHUNK_ROWS);
-        if (staging[t] === undefined || staging[t].byteLength < stagingBytes) staging[t] = new SharedArrayBuffer(stagingBytes);
-        const values = (endRow - firstRow) * d;
-        new Float64Array(staging[t], 0, values).set(matrix.data.subarray(firstRow * d, endRow * d));
-        if (weights !== null) new Float64Array(staging[t], values * 8, endRow - firstRow).set(weights.subarray(firstRow, endRow));
-        const message: LoadMessage = {
-          type: 'load',
-          control: control.buffer as SharedArrayBuffer,
-          reset: round === 0,
-          staging: staging[t],
-          weighted: weights !== null,
-          rows: matrix.rows,
-          cols: d,
-          chunkRows: CHUNK_ROWS,
-          firstChunk,
-          endChunk,
-        };
-        workers[t].post(message);
-        posted.push(t);
-      });
-      waitFor(posted);
+      for (let t = 0; t < active; t++) {
+        const { first, end } = workerRange(t, active, chunks);
+        attach(t, data, x + first * CHUNK_ROWS * data.matrix.cols * 8, w === 0 ? 0 : w + first * CHUNK_ROWS * 8, first, end, true);
+      }
+      waitFor(active);
     }
     held = data;
+  }
+
+  /**
+   * For workers that store rows their own way (the float32 kernel): the rows
+   * go to them in rounds of at most STREAM_BYTES per worker, through a
+   * staging block of the shared memory each, so the rows never lie whole in
+   * the shared memory as well.
+   */
+  function stream(data: ParallelData): void {
+    const { matrix, weights, chunks, active } = data;
+    const d = matrix.cols;
+    const rowBytes = 8 * d + (weights === null ? 0 : 8);
+    const perRound = Math.max(1, Math.floor(STREAM_BYTES / (CHUNK_ROWS * rowBytes)));
+    const staging = Array.from({ length: active }, () => blocks.alloc(Math.min(perRound * CHUNK_ROWS, matrix.rows) * rowBytes + 16));
+    try {
+      const next = Array.from({ length: active }, (_, t) => workerRange(t, active, chunks).first);
+      for (let round = 0; ; round++) {
+        Atomics.store(control, 0, 0);
+        const posted: number[] = [];
+        for (let t = 0; t < active; t++) {
+          const firstChunk = next[t];
+          const endChunk = Math.min(workerRange(t, active, chunks).end, firstChunk + perRound);
+          if (firstChunk >= endChunk) continue;
+          next[t] = endChunk;
+          const firstRow = firstChunk * CHUNK_ROWS;
+          const endRow = Math.min(matrix.rows, endChunk * CHUNK_ROWS);
+          const values = (endRow - firstRow) * d;
+          new Float64Array(memory.buffer, staging[t], values).set(matrix.data.subarray(firstRow * d, endRow * d));
+          const w = weights === null ? 0 : staging[t] + values * 8;
+          if (weights !== null) new Float64Array(memory.buffer, w, endRow - firstRow).set(weights.subarray(firstRow, endRow));
+          attach(t, data, staging[t], w, firstChunk, endChunk, round === 0);
+          posted.push(t);
+        }
+        if (posted.length === 0) break;
+        waitFor(posted);
+      }
+    } finally {
+      for (const block of staging) blocks.free(block);
+    }
   }
 
   /** Posts one pass to the first `active` workers and blocks until they have all done it. */
@@ -347,25 +452,43 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
 
     load(matrix: Matrix, weights: Float64Array | null): LoadedData {
       const chunks = Math.ceil(matrix.rows / CHUNK_ROWS);
+      const data: ParallelData = { matrix, weights, chunks, active: Math.min(threads, chunks), mainThread: null, place: null, touching: null, copied: false };
       if (chunks <= LOCAL_CHUNKS) {
         // Too little work to pay for the messages: the main thread runs the inner kernel itself.
-        const onMain: ParallelData = { matrix, weights, chunks, active: 0, mainThread: local.load(matrix, weights) };
+        const onMain: ParallelData = { ...data, active: 0, mainThread: local.load(matrix, weights) };
         return onMain;
       }
-      const active = Math.min(threads, chunks);
-      // The rows go at their first use (`hold`). Meanwhile each worker drops
-      // what it held and makes room for its range, while this thread goes on
-      // (a fit draws its k-means sample): touching fresh memory is most of a
-      // load's cost.
-      held = null;
-      for (let t = 0; t < active; t++) {
-        const { first, end } = workerRange(t, active, chunks);
-        const rows = Math.min(matrix.rows, end * CHUNK_ROWS) - first * CHUNK_ROWS;
-        const message: ReserveMessage = { type: 'reserve', control: new SharedArrayBuffer(4), rows, cols: matrix.cols, weighted: weights !== null };
+      const x = allocated.get(matrix.data);
+      if (x !== undefined && matrix.data.length === matrix.rows * matrix.cols && weights === null) {
+        // A matrix of `allocateMatrix`: the workers read it where it is.
+        data.place = { x, w: 0, owned: false };
+        return data;
+      }
+      // The rows are copied at their first use (`hold`). Meanwhile each
+      // worker drops what it held and writes zeros over its part of the
+      // rows' place, while this thread goes on (a fit draws its k-means
+      // sample): a page's first touch is most of a copy's cost. Workers that
+      // store rows their own way get them in rounds instead (`stream`).
+      const place = inPlace ? makePlace(data) : { x: 0 };
+      const rowBytes = inPlace ? 8 * matrix.cols : 0;
+      const touch = new Int32Array(new SharedArrayBuffer(4));
+      for (let t = 0; t < data.active; t++) {
+        const { first, end } = workerRange(t, data.active, chunks);
+        const endRow = Math.min(matrix.rows, end * CHUNK_ROWS);
+        const message: ReserveMessage = {
+          type: 'reserve',
+          control: touch.buffer as SharedArrayBuffer,
+          start: place.x + first * CHUNK_ROWS * rowBytes,
+          end: place.x + endRow * rowBytes,
+          rows: endRow - first * CHUNK_ROWS,
+          cols: matrix.cols,
+          weighted: weights !== null,
+        };
         workers[t].post(message);
       }
-      const loaded: ParallelData = { matrix, weights, chunks, active, mainThread: null };
-      return loaded;
+      if (inPlace) data.touching = { control: touch, count: data.active };
+      held = null;
+      return data;
     },
 
     eStep(loaded: LoadedData, p: PackedParameters, s: SufficientStatistics): number {
@@ -406,7 +529,17 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
 
     evaluate(loaded: LoadedData, p: PackedParameters, out: EvaluationOutputs): void {
       const data = loaded as ParallelData;
-      data.mainThread ??= local.load(data.matrix, data.weights);
+      if (data.mainThread === null) {
+        // On this thread, from the rows' place in the shared memory where the inner kernel reads in place.
+        if (data.active > 0 && local.loadInPlace !== undefined) {
+          const { x, w } = fill(data);
+          const { rows, cols } = data.matrix;
+          const matrix = { rows, cols, data: new Float64Array(memory.buffer, x, rows * cols) };
+          data.mainThread = local.loadInPlace(matrix, w === 0 ? null : new Float64Array(memory.buffer, w, rows), x, w);
+        } else {
+          data.mainThread = local.load(data.matrix, data.weights);
+        }
+      }
       local.evaluate(data.mainThread, p, out);
     },
 
@@ -414,6 +547,27 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
       const data = loaded as ParallelData;
       if (data.mainThread) local.release?.(data.mainThread);
       data.mainThread = null;
+      unplace(data);
+    },
+
+    allocateMatrix(rows: number, cols: number): Matrix {
+      if (!(Number.isInteger(rows) && rows >= 0 && Number.isInteger(cols) && cols >= 1)) {
+        throw new RangeError(`allocateMatrix needs whole rows ≥ 0 and cols ≥ 1; got ${rows}×${cols}`);
+      }
+      const values = rows * cols;
+      const x = blocks.alloc(8 * (values + 2));
+      new Float64Array(memory.buffer, x, values + 2).fill(0);
+      const data = new Float64Array(memory.buffer, x, values);
+      allocated.set(data, x);
+      return { rows, cols, data };
+    },
+
+    freeMatrix(matrix: Matrix): void {
+      const x = allocated.get(matrix.data);
+      if (x === undefined) throw new Error('freeMatrix takes a matrix from allocateMatrix of this kernel, once');
+      if (held !== null && held.place?.x === x) held = null;
+      allocated.delete(matrix.data);
+      blocks.free(x);
     },
 
     close,

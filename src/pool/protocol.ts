@@ -1,39 +1,50 @@
 /**
  * Messages and shared-buffer layout between the parallel kernel
- * (./driver.ts) and its workers (./worker.ts), in Node and in browsers.
+ * (./driver.ts) and its workers (./worker.ts), in Node and in browsers. The
+ * rows lie once in the pool's shared WebAssembly memory
+ * (src/kernels/shared-blocks.ts), which every worker got at its start.
  */
 
 /**
- * Sent once or more per fit: the chunks [firstChunk, endChunk) for this worker
- * to hold, in `staging`: their rows (row-major), then their weights when
- * `weighted`. `reset` drops what the worker held before.
+ * Sent at `load` when the calling thread will copy the rows into the shared
+ * memory: drop the rows held before, write zeros over bytes [start, end) of
+ * the shared memory (this worker's part of the rows' block, so that the
+ * pages are resident before the copy: a page's first touch is most of a
+ * copy's cost, and the workers pay it in parallel while the calling thread
+ * goes on), and make room for the Lloyd state of `rows` rows of `cols`
+ * features (src/kernels/kernel.ts `reserve`). The calling thread waits on
+ * `control`, this message's own, before it copies.
  */
-export interface LoadMessage {
-  type: 'load';
+export interface ReserveMessage {
+  type: 'reserve';
+  control: SharedArrayBuffer;
+  start: number;
+  end: number;
+  rows: number;
+  cols: number;
+  weighted: boolean;
+}
+
+/**
+ * Sent at a data set's first use: hold the chunks [firstChunk, endChunk) of
+ * the data's n = `rows` rows, whose first row lies at byte offset `x` of the
+ * shared memory (row-major, followed by two zeros or by more rows) and whose
+ * weights lie at `w` (0: none). `reset` drops what the worker held before.
+ * A float64 kernel reads them there, in place; the float32 kernel copies them
+ * (the calling thread then sends the chunks in rounds, through a block it
+ * reuses).
+ */
+export interface AttachMessage {
+  type: 'attach';
   control: SharedArrayBuffer;
   reset: boolean;
-  staging: SharedArrayBuffer;
-  weighted: boolean;
-  /** Rows of the whole data set. */
+  x: number;
+  w: number;
   rows: number;
   cols: number;
   chunkRows: number;
   firstChunk: number;
   endChunk: number;
-}
-
-/**
- * Sent at `load`, before the rows (which go at their first use): drop the
- * rows held before, and make room for `rows` rows of `cols` features
- * (src/kernels/kernel.ts `reserve`). A hint: the worker reports no failure,
- * and no one waits on `control`, which is this message's own.
- */
-export interface ReserveMessage {
-  type: 'reserve';
-  control: SharedArrayBuffer;
-  rows: number;
-  cols: number;
-  weighted: boolean;
 }
 
 /** Sent every iteration: the packed parameters and where to put the statistics. */
@@ -107,7 +118,7 @@ export type SeedMessage = { type: 'seed'; control: SharedArrayBuffer; chunkRows:
 );
 
 /** Every message a worker handles (besides its environment's start and close). */
-export type PoolMessage = ReserveMessage | LoadMessage | EStepMessage | LloydMessage | SeedMessage;
+export type PoolMessage = ReserveMessage | AttachMessage | EStepMessage | LloydMessage | SeedMessage;
 
 /**
  * A worker's failure slot, for environments where the kernel cannot read a

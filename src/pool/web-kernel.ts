@@ -14,6 +14,7 @@
  */
 import type { Kernel } from '../kernels/kernel.js';
 import { referenceKernel } from '../kernels/reference.js';
+import { createSharedMemory } from '../kernels/shared-blocks.js';
 import { createWasmKernelSync } from '../kernels/wasm.js';
 import { poolKernel, resolvePoolOptions, type ParallelKernel, type ParallelKernelOptions, type PoolWorker } from './driver.js';
 import { FAILURE_BYTES, type PoolMessage } from './protocol.js';
@@ -76,7 +77,8 @@ export async function createWebParallelKernel(options: WebParallelKernelOptions)
   }
   const settings = resolvePoolOptions(options, scope.navigator?.hardwareConcurrency ?? 1, wasm);
   const { threads, inner, precision } = settings;
-  const local: Kernel = inner === 'wasm' ? createWasmKernelSync({ precision }) : referenceKernel;
+  const memory = createSharedMemory();
+  const local: Kernel = inner === 'wasm' ? createWasmKernelSync({ precision, memory }) : referenceKernel;
   const type = options.workerType ?? 'module';
   const started: { worker: WebWorker; failure: SharedArrayBuffer }[] = [];
   try {
@@ -98,7 +100,7 @@ export async function createWebParallelKernel(options: WebParallelKernelOptions)
               if (reply.ready) resolve();
               else reject(new Error(reply.message));
             };
-            const start: WebWorkerStart = { type: 'start', inner, precision, failure };
+            const start: WebWorkerStart = { type: 'start', inner, precision, failure, memory };
             worker.postMessage(start);
           }),
       ),
@@ -108,7 +110,7 @@ export async function createWebParallelKernel(options: WebParallelKernelOptions)
     throw new Error(`the parallel kernel's workers could not start: ${(error as Error).message}`);
   }
   const workers: PoolWorker[] = started.map(({ worker, failure }) => ({ post: (message: PoolMessage) => worker.postMessage(message), failure }));
-  return poolKernel(workers, local, settings, async () => {
+  return poolKernel(workers, local, settings, memory, async () => {
     for (const { worker } of started) worker.terminate();
   });
 }

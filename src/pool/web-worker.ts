@@ -7,6 +7,7 @@
  */
 import type { Kernel } from '../kernels/kernel.js';
 import { referenceKernel } from '../kernels/reference.js';
+import type { SharedMemory } from '../kernels/shared-blocks.js';
 import { createWasmKernelSync } from '../kernels/wasm.js';
 import { writeFailure, type PoolMessage } from './protocol.js';
 import { createPoolWorker } from './worker.js';
@@ -17,6 +18,8 @@ export interface WebWorkerStart {
   inner: 'wasm' | 'reference';
   precision: 'float64' | 'float32';
   failure: SharedArrayBuffer;
+  /** The pool's shared memory (src/kernels/shared-blocks.ts). */
+  memory: SharedMemory;
 }
 
 interface WorkerScope {
@@ -33,8 +36,9 @@ scope.onmessage = (event) => {
   if (message.type === 'start') {
     failure = message.failure;
     try {
-      const kernel: Kernel = message.inner === 'wasm' ? createWasmKernelSync({ precision: message.precision }) : referenceKernel;
-      handle = createPoolWorker(kernel, message.inner);
+      const { memory } = message;
+      const kernel: Kernel = message.inner === 'wasm' ? createWasmKernelSync({ precision: message.precision, memory }) : referenceKernel;
+      handle = createPoolWorker(kernel, memory);
       scope.postMessage({ ready: true });
     } catch (error) {
       scope.postMessage({ ready: false, message: (error as Error).message ?? String(error) });

@@ -13,16 +13,15 @@
 import { createStatistics, type Kernel, type LoadedData, type PackedParameters, type SufficientStatistics } from '../kernels/kernel.js';
 import { lloydSlot, scatterSlot, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydPass } from '../lloyd.js';
 import { tsSeedChunks, type SeedChunks, type SeedChunksSource } from '../seeding.js';
-import { resultLayout, type EStepMessage, type LloydMessage, type LoadMessage, type PoolMessage, type ReserveMessage, type SeedMessage } from './protocol.js';
-
-const EMPTY = new Float64Array(0);
+import type { SharedMemory } from '../kernels/shared-blocks.js';
+import { resultLayout, type AttachMessage, type EStepMessage, type LloydMessage, type PoolMessage, type ReserveMessage, type SeedMessage } from './protocol.js';
 
 /**
- * A worker's state over `kernel` (the inner kernel: WebAssembly, which copies
- * the rows it loads into its own memory, or the reference, which keeps them)
- * and the handler of the messages it gets; the handler throws on failure.
+ * A worker's state over `kernel` (the inner kernel: WebAssembly in the pool's
+ * shared `memory`, or the reference) and the handler of the messages it
+ * gets; the handler throws on failure.
  */
-export function createPoolWorker(kernel: Kernel, inner: 'wasm' | 'reference'): (message: PoolMessage) => void {
+export function createPoolWorker(kernel: Kernel, memory: SharedMemory): (message: PoolMessage) => void {
   let chunks: { index: number; data: LoadedData }[] = [];
 
   /** Frees the rows held and any k-means state. */
@@ -33,40 +32,43 @@ export function createPoolWorker(kernel: Kernel, inner: 'wasm' | 'reference'): (
     chunks = [];
   }
 
-  /** Drops the rows held, then makes room for the rows to come; never throws (a hint: the load reports what fails). */
+  /**
+   * Drops the rows held, writes zeros over this worker's part of the rows'
+   * block (making its pages resident before the calling thread's copy), then
+   * makes room for the Lloyd state. The room is a hint: a failure there is
+   * reported by the step that allocates.
+   */
   function reserve(message: ReserveMessage): void {
+    drop();
+    if (message.end > message.start) new Uint8Array(memory.buffer, message.start, message.end - message.start).fill(0);
     try {
-      drop();
       kernel.reserve?.(message.rows, message.cols, message.weighted);
     } catch {
-      // The load that follows frees, allocates and reports again.
+      // The step that allocates reports it.
     }
   }
 
-  function load(message: LoadMessage): void {
-    endLloyd();
-    endSeed();
+  /** Holds chunks [firstChunk, endChunk) of the rows in the shared memory (the first at `x`). */
+  function attach(message: AttachMessage): void {
     if (message.reset) drop();
-    const base = message.firstChunk * message.chunkRows;
-    const count = Math.min(message.rows, message.endChunk * message.chunkRows) - base;
-    const rows = new Float64Array(message.staging, 0, count * message.cols);
-    const weights = message.weighted ? new Float64Array(message.staging, count * message.cols * 8, count) : null;
+    else {
+      endLloyd();
+      endSeed();
+    }
+    const { x, w, cols, chunkRows } = message;
+    const buffer = memory.buffer;
     for (let c = message.firstChunk; c < message.endChunk; c++) {
-      const start = c * message.chunkRows - base;
-      const end = Math.min(message.rows, (c + 1) * message.chunkRows) - base;
-      // The staging buffer is reused by the next round. The WebAssembly kernel
-      // copies the rows into its own memory and reads them only there, so it
-      // loads straight from the buffer and keeps no view of it; the reference
-      // kernel reads the rows it was given, so it gets its own copy.
-      const wasm = inner === 'wasm';
-      const take = (a: Float64Array, from: number, to: number) => (wasm ? a.subarray(from, to) : a.slice(from, to));
-      const matrix = { rows: end - start, cols: message.cols, data: take(rows, start * message.cols, end * message.cols) };
-      const chunkWeights = weights === null ? null : take(weights, start, end);
-      chunks.push({ index: c, data: kernel.load(matrix, chunkWeights) });
-      if (wasm) matrix.data = EMPTY;
+      const offset = (c - message.firstChunk) * chunkRows;
+      const rows = Math.min(message.rows, c * chunkRows + chunkRows) - c * chunkRows;
+      const at = x + 8 * offset * cols;
+      const wAt = w === 0 ? 0 : w + 8 * offset;
+      const matrix = { rows, cols, data: new Float64Array(buffer, at, rows * cols) };
+      const weights = w === 0 ? null : new Float64Array(buffer, wAt, rows);
+      // The float64 WebAssembly kernel reads the rows in place; the float32 one stores them as f32; the reference keeps the views.
+      const data = kernel.loadInPlace?.(matrix, weights, at, wAt) ?? kernel.load(matrix, weights);
+      chunks.push({ index: c, data });
     }
   }
-
 
   function eStep(message: EStepMessage): void {
     const p = message.params as PackedParameters;
@@ -248,7 +250,7 @@ export function createPoolWorker(kernel: Kernel, inner: 'wasm' | 'reference'): (
 
   return (message: PoolMessage): void => {
     if (message.type === 'reserve') reserve(message);
-    else if (message.type === 'load') load(message);
+    else if (message.type === 'attach') attach(message);
     else if (message.type === 'lloyd') lloyd(message);
     else if (message.type === 'seed') seed(message);
     else eStep(message);
