@@ -568,9 +568,12 @@ function renderMarkdown(result: Omit<BenchResult, 'markdown'>, peers: readonly P
   out.push('## Peak memory (MiB)');
   out.push('');
   out.push('Peak RSS (VmHWM) of each tool\'s process: fixed runs (max over runs) / defaults run. Data size = n·d·8 bytes.');
+  out.push('The last columns: the peak above the process\'s own start-up RSS (before it read the data), as a multiple of the data size, fixed / defaults (from 1 MiB of data).');
   out.push('');
   const header4 = ['case', 'cov', 'data MiB', 'mixem'];
   for (const p of peers) header4.push(p);
+  const growthTools = (['mixem', ...peers] as ToolName[]).filter((tool) => tool === 'mixem' || tool === 'sklearn');
+  for (const tool of growthTools) header4.push(`${tool} above start-up ÷ data`);
   out.push(
     table(
       header4,
@@ -580,6 +583,13 @@ function renderMarkdown(result: Omit<BenchResult, 'markdown'>, peers: readonly P
         for (const tool of ['mixem', ...peers] as ToolName[]) {
           const t = byTool.get(tool);
           cells.push(t ? `${mib(t.peakRssMiB)} / ${mib(t.defaults?.peakRssMiB)}` : '—');
+        }
+        const dataMiB = (r.n * r.d * 8) / 2 ** 20;
+        const growth = (peak: number | null | undefined, base: number | null): string =>
+          peak === null || peak === undefined || base === null || dataMiB < 1 ? '—' : ((peak - base) / dataMiB).toFixed(2);
+        for (const tool of growthTools) {
+          const t = byTool.get(tool);
+          cells.push(t ? `${growth(t.peakRssMiB, t.baselineRssMiB)} / ${growth(t.defaults?.peakRssMiB, t.baselineRssMiB)}` : '—');
         }
         return cells;
       }),
