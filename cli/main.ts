@@ -24,7 +24,7 @@ import {
   referenceKernel,
 } from '../src/index.js';
 import { availableParallelism } from 'node:os';
-import { CHUNK_ROWS, createParallelKernel } from '../node/parallel-kernel.js';
+import { CHUNK_ROWS, createParallelKernel, type ParallelKernel } from '../node/parallel-kernel.js';
 import { createWasmKernelSync } from '../src/kernels/wasm.js';
 import { CliError } from './errors.js';
 import { checkOutputs, emit, toCsv, writeAtomic } from './output.js';
@@ -295,31 +295,62 @@ interface FitFlags extends CommonOptions {
 /** Pools started by this command, closed when it ends. */
 const pools: { close(): Promise<void> }[] = [];
 
+type KernelFlags = { threads?: number; kernel: 'auto' | 'wasm' | 'typescript'; float32?: boolean };
+
+/** The kernel on this thread for the flags: WebAssembly where it loads (and the flags allow), else the reference. */
+function localKernel(flags: KernelFlags): Kernel {
+  if (flags.float32 && flags.kernel === 'typescript') throw new CliError('--float32 needs the WebAssembly kernel; drop --kernel typescript');
+  if (flags.kernel === 'typescript') return referenceKernel;
+  try {
+    return createWasmKernelSync({ precision: flags.float32 ? 'float32' : 'float64' });
+  } catch (error) {
+    if (flags.float32) throw new CliError(`--float32: ${(error as Error).message}`, 1);
+    if (flags.kernel === 'wasm') throw new CliError(`--kernel wasm: ${(error as Error).message}`, 1);
+    return referenceKernel;
+  }
+}
+
+/** Starts the worker pool for the flags, with `threads` threads. */
+async function startPool(flags: KernelFlags, threads: number): Promise<ParallelKernel> {
+  const local = localKernel(flags);
+  const pool = await createParallelKernel({ threads, inner: local === referenceKernel ? 'reference' : 'wasm', precision: flags.float32 ? 'float32' : 'float64' });
+  pools.push(pool);
+  return pool;
+}
+
+/** Files from this size on are read in chunks (cli/read.ts), into the pool's memory when a pool will fit them. */
+const LARGE_FILE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The worker pool, started before a large file is read, so that the rows go
+ * straight into its shared memory, where its workers read them in place (no
+ * second copy of the data), or null (small files, stdin, one thread).
+ */
+async function poolBeforeReading(path: string, flags: KernelFlags): Promise<ParallelKernel | null> {
+  if (path === '-' || (flags.kernel === 'typescript' && flags.threads === undefined)) return null;
+  const threads = flags.threads ?? availableParallelism();
+  if (threads <= 1) return null;
+  try {
+    if (!(statSync(path).size >= LARGE_FILE_BYTES)) return null;
+  } catch {
+    return null; // reading the file reports it
+  }
+  return startPool(flags, threads);
+}
+
 /**
  * The E-step kernel for a fit: WebAssembly SIMD on worker threads for large data,
  * WebAssembly on this thread for small data, or the TypeScript reference kernel.
- * Every choice gives the same model within rounding (1e-10 relative).
+ * Every choice gives the same model within rounding (1e-10 relative). `early`
+ * is the pool started before reading, if any.
  */
-async function chooseKernel(flags: { threads?: number; kernel: 'auto' | 'wasm' | 'typescript'; float32?: boolean }, rows: number): Promise<Kernel> {
-  if (flags.float32 && flags.kernel === 'typescript') throw new CliError('--float32 needs the WebAssembly kernel; drop --kernel typescript');
-  const precision = flags.float32 ? 'float32' : 'float64';
+async function chooseKernel(flags: KernelFlags, rows: number, early: ParallelKernel | null = null): Promise<Kernel> {
+  const local = localKernel(flags);
   if (flags.kernel === 'typescript' && flags.threads === undefined) return referenceKernel;
-  const inner = flags.kernel === 'typescript' ? 'reference' : 'wasm';
-  let local: Kernel = referenceKernel;
-  if (inner === 'wasm') {
-    try {
-      local = createWasmKernelSync({ precision });
-    } catch (error) {
-      if (flags.float32) throw new CliError(`--float32: ${(error as Error).message}`, 1);
-      if (flags.kernel === 'wasm') throw new CliError(`--kernel wasm: ${(error as Error).message}`, 1);
-    }
-  }
   // Worker threads pay off from a few chunks of rows on; below that one thread is faster.
   const threads = flags.threads ?? (rows >= 4 * CHUNK_ROWS ? availableParallelism() : 1);
   if (threads <= 1) return local;
-  const pool = await createParallelKernel({ threads, inner: local === referenceKernel ? 'reference' : 'wasm', precision });
-  pools.push(pool);
-  return pool;
+  return early ?? startPool(flags, threads);
 }
 
 let evaluationKernel: Kernel | null = null;
@@ -346,7 +377,9 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   checkOutputs([flags.output, flags.labels, flags.report, flags.plot], flags.force ?? false);
   if (flags.plot) plotFormat(flags.plot);
   const start = flags.start ? readModel(flags.start).model : undefined;
-  const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn, labelsColumn: flags.labelsColumn });
+  const early = await poolBeforeReading(dataPath, flags);
+  const allocate = early === null ? undefined : (rows: number, cols: number) => early.allocateMatrix(rows, cols).data;
+  const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn, labelsColumn: flags.labelsColumn, allocate });
   const missing = missingNote(table);
   if (start && start.dimensions !== table.matrix.cols) {
     throw new CliError(`--start ${flags.start} has ${start.dimensions} dimensions but ${table.source} has ${table.matrix.cols} columns (${table.columns.join(', ')})`);
@@ -359,6 +392,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   // Notes only once the input is known to be usable, so that an error stays the only line.
   for (const note of [...table.notes, ...(missing ? [missing] : [])]) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
 
+  const kernel = await chooseKernel(flags, table.matrix.rows, early);
   const traces: RestartTrace[] = [];
   const progress = progressReporter(!flags.quiet && (process.stderr.isTTY || flags.progress === true), flags.progress === true);
   const began = Date.now();
@@ -375,7 +409,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
     sampleWeights: table.weights ?? undefined,
     labels: known?.indices,
     acceleration: flags.acceleration,
-    kernel: await chooseKernel(flags, table.matrix.rows),
+    kernel,
     signal: interrupt.signal,
     onIteration: (info) => {
       if (traces.length <= info.restart) traces.push({ restart: info.restart, history: [] });
@@ -385,7 +419,8 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   });
   progress.done();
   const seconds = (Date.now() - began) / 1000;
-  const evaluate = evaluation(flags);
+  // The pool evaluates on this thread with the float64 WebAssembly kernel, as `evaluation` does, from the rows where they lie.
+  const evaluate = kernel === early && early !== null && early.precision === 'float64' && early.inner === 'wasm' ? { kernel: early } : evaluation(flags);
   const scoring = { sampleWeights: table.weights ?? undefined, ...evaluate };
   const training: TrainingInfo = {
     source: table.source,

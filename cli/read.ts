@@ -31,6 +31,13 @@ export interface TableOptions {
   weightsColumn?: string;
   /** A column read as strings and returned in `labels` (excluded from features). */
   labelsColumn?: string;
+  /**
+   * Where a large file's matrix is allocated, once its line count is known
+   * (`rows` is an upper bound; the table's matrix may be a view of its first
+   * rows): the command passes the worker pool's `allocateMatrix`, whose
+   * workers then read the rows in place. Default: a new Float64Array.
+   */
+  allocate?: (rows: number, cols: number) => Float64Array;
 }
 
 export interface Table {
@@ -444,9 +451,10 @@ class Collector {
   constructor(
     readonly plan: Plan,
     capacity: number,
+    allocate?: (rows: number, cols: number) => Float64Array,
   ) {
     this.d = plan.features.length;
-    this.data = new Float64Array(Math.max(1, capacity) * this.d);
+    this.data = allocate?.(Math.max(1, capacity), this.d) ?? new Float64Array(Math.max(1, capacity) * this.d);
     this.weights = plan.weights >= 0 ? new Float64Array(Math.max(1, capacity)) : null;
     this.labels = plan.labels >= 0 ? [] : null;
   }
@@ -619,7 +627,7 @@ function fromRecords(
     width > 1 && (!hasHeader || isBlank(fields1[width - 1])) && isBlank(firstData[width - 1] ?? '') ? width - 1 : -1;
   const plan = planColumns(source, names, options, (j) => j < firstData.length && !isWordText(firstData[j]), trailing);
   const sink: RowSink = {
-    collector: new Collector(plan, capacity),
+    collector: new Collector(plan, capacity, options.allocate),
     width,
     widthFrom: hasHeader ? 'the header' : `line ${line1}`,
     names,

@@ -67,9 +67,11 @@ export interface ParallelKernel extends Kernel {
   readonly precision: 'float64' | 'float32';
   /**
    * A rows×cols matrix in the pool's shared memory, zero-filled. Fill its
-   * `data` and fit it: the workers then read the rows where they are, with
-   * no copy (any other matrix is copied into the shared memory once per fit).
-   * Free it with {@link ParallelKernel.freeMatrix} when done.
+   * `data` and fit it (or a matrix of its first rows, a view of `data` from
+   * its start, while the values after those rows are zero): the workers then
+   * read the rows where they are, with no copy. Any other matrix is copied
+   * into the shared memory once per fit. Free it with
+   * {@link ParallelKernel.freeMatrix} when done.
    */
   allocateMatrix(rows: number, cols: number): Matrix;
   /** Frees a matrix from {@link ParallelKernel.allocateMatrix}; its `data` must not be used after. */
@@ -82,15 +84,25 @@ interface ParallelData extends LoadedData {
   readonly active: number;
   /** The inner kernel's data on the main thread, for `evaluate` (loaded on first use). */
   mainThread: LoadedData | null;
+  /** Where the caller's rows lie in the shared memory (a matrix from `allocateMatrix`), or null. */
+  readonly rowsAt: number | null;
   /**
    * Where the rows (n×d, then two zeros) and the weights (0: none) lie in the
-   * shared memory; null while they have no place there (copied at first use).
+   * shared memory, and which of the two blocks the pool made (and frees at
+   * `release`); null while they have no place there.
    */
-  place: { x: number; w: number; owned: boolean } | null;
+  place: Place | null;
   /** While the workers still write zeros over the place (`reserve`): their control word and count. */
   touching: { control: Int32Array; count: number } | null;
-  /** Whether the rows have been copied into an owned place. */
+  /** Whether the rows and weights have been copied into their place. */
   copied: boolean;
+}
+
+interface Place {
+  x: number;
+  w: number;
+  ownsRows: boolean;
+  ownsWeights: boolean;
 }
 
 /** Worker t's chunks [first, end) of `chunks`, for `active` workers. */
@@ -142,8 +154,29 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
   /** Whether the workers read the rows where they lie (float64, or the reference kernel), or store them their own way (float32). */
   const inPlace = precision === 'float64';
   let results: SharedArrayBuffer | null = null;
-  /** The matrices handed out by `allocateMatrix`: their data's byte offset in the memory. */
-  const allocated = new WeakMap<Float64Array, number>();
+  /** The blocks handed out by `allocateMatrix`: byte offset → bytes. */
+  const allocated = new Map<number, number>();
+  /** The memory's buffers that views handed out by `allocateMatrix` lie on (one per size the memory has had). */
+  const handedOut = new WeakSet<ArrayBufferLike>();
+
+  /**
+   * Where the matrix's rows lie in the shared memory when they are (a view
+   * of a block from `allocateMatrix`, with two zeros after the rows inside
+   * the block), else null.
+   */
+  function rowsInMemory(matrix: Matrix): number | null {
+    const a = matrix.data;
+    if (!handedOut.has(a.buffer)) return null;
+    const start = a.byteOffset;
+    const end = start + 8 * matrix.rows * matrix.cols;
+    for (const [x, bytes] of allocated) {
+      if (start >= x && end + 16 <= x + bytes) {
+        const after = new Float64Array(memory.buffer, end, 2);
+        return after[0] === 0 && after[1] === 0 ? start : null;
+      }
+    }
+    return null;
+  }
 
   /** Blocks until `count` workers have counted themselves done on `word`. */
   function waitOn(word: Int32Array, count: number): void {
@@ -171,44 +204,54 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
   /** The data whose rows were copied into a place of the pool's own (at most one at a time). */
   let copy: ParallelData | null = null;
 
-  /** Frees the place the pool made for the data's rows, if any. */
+  /** Frees the blocks the pool made for the data's rows and weights, if any. */
   function unplace(data: ParallelData): void {
     if (data.touching !== null) waitOn(data.touching.control, data.touching.count);
     data.touching = null;
-    if (data.place !== null && data.place.owned) {
+    const place = data.place;
+    if (place !== null && (place.ownsRows || place.ownsWeights)) {
       if (held === data) held = null;
       if (data.mainThread !== null) local.release?.(data.mainThread);
       data.mainThread = null;
-      blocks.free(data.place.x);
-      blocks.free(data.place.w);
+      if (place.ownsRows) blocks.free(place.x);
+      if (place.ownsWeights) blocks.free(place.w);
       data.place = null;
       data.copied = false;
     }
     if (copy === data) copy = null;
   }
 
-  /** Makes a place in the shared memory for the data's rows (freeing the last data's), unless they have one. */
-  function makePlace(data: ParallelData): { x: number; w: number; owned: boolean } {
+  /**
+   * Makes a place in the shared memory for the data's rows and weights (and
+   * frees the last data's), unless they have one: the caller's rows where
+   * they lie, else a block for them; the weights' block is filled at once.
+   */
+  function makePlace(data: ParallelData): Place {
     if (data.place !== null) return data.place;
     if (copy !== null) unplace(copy);
     const { rows, cols } = data.matrix;
-    const x = blocks.alloc(8 * (rows * cols + 2));
+    const ownsRows = data.rowsAt === null;
+    const x = ownsRows ? blocks.alloc(8 * (rows * cols + 2)) : data.rowsAt!;
     let w = 0;
     try {
-      if (data.weights !== null) w = blocks.alloc(8 * Math.max(1, rows));
+      if (data.weights !== null) {
+        w = blocks.alloc(8 * Math.max(1, rows));
+        new Float64Array(memory.buffer, w, rows).set(data.weights.subarray(0, rows));
+      }
     } catch (error) {
-      blocks.free(x);
+      if (ownsRows) blocks.free(x);
       throw error;
     }
-    data.place = { x, w, owned: true };
-    copy = data;
+    data.place = { x, w, ownsRows, ownsWeights: w !== 0 };
+    data.copied = !ownsRows;
+    if (ownsRows || w !== 0) copy = data;
     return data.place;
   }
 
-  /** Copies the data's rows (and weights) into their place, once the workers have made its pages resident. */
-  function fill(data: ParallelData): { x: number; w: number } {
+  /** Copies the data's rows into their place, once the workers have made its pages resident. */
+  function fill(data: ParallelData): Place {
     const place = makePlace(data);
-    if (!place.owned || data.copied) return place;
+    if (data.copied) return place;
     if (data.touching !== null) waitOn(data.touching.control, data.touching.count);
     data.touching = null;
     const { rows, cols } = data.matrix;
@@ -217,7 +260,6 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     view.set(data.matrix.data.subarray(0, values));
     view[values] = 0;
     view[values + 1] = 0;
-    if (data.weights !== null) new Float64Array(memory.buffer, place.w, rows).set(data.weights.subarray(0, rows));
     data.copied = true;
     return place;
   }
@@ -452,16 +494,16 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
 
     load(matrix: Matrix, weights: Float64Array | null): LoadedData {
       const chunks = Math.ceil(matrix.rows / CHUNK_ROWS);
-      const data: ParallelData = { matrix, weights, chunks, active: Math.min(threads, chunks), mainThread: null, place: null, touching: null, copied: false };
+      const rowsAt = rowsInMemory(matrix);
+      const data: ParallelData = { matrix, weights, chunks, active: Math.min(threads, chunks), mainThread: null, rowsAt, place: null, touching: null, copied: false };
       if (chunks <= LOCAL_CHUNKS) {
         // Too little work to pay for the messages: the main thread runs the inner kernel itself.
         const onMain: ParallelData = { ...data, active: 0, mainThread: local.load(matrix, weights) };
         return onMain;
       }
-      const x = allocated.get(matrix.data);
-      if (x !== undefined && matrix.data.length === matrix.rows * matrix.cols && weights === null) {
-        // A matrix of `allocateMatrix`: the workers read it where it is.
-        data.place = { x, w: 0, owned: false };
+      if (rowsAt !== null) {
+        // A matrix of `allocateMatrix`: the workers read it where it is (the weights, if any, are copied).
+        makePlace(data);
         return data;
       }
       // The rows are copied at their first use (`hold`). Meanwhile each
@@ -554,19 +596,20 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
       if (!(Number.isInteger(rows) && rows >= 0 && Number.isInteger(cols) && cols >= 1)) {
         throw new RangeError(`allocateMatrix needs whole rows ≥ 0 and cols ≥ 1; got ${rows}×${cols}`);
       }
-      const values = rows * cols;
-      const x = blocks.alloc(8 * (values + 2));
-      new Float64Array(memory.buffer, x, values + 2).fill(0);
-      const data = new Float64Array(memory.buffer, x, values);
-      allocated.set(data, x);
-      return { rows, cols, data };
+      const bytes = 8 * (rows * cols + 2);
+      const x = blocks.alloc(bytes);
+      const buffer = memory.buffer;
+      new Float64Array(buffer, x, rows * cols + 2).fill(0);
+      handedOut.add(buffer);
+      allocated.set(x, bytes);
+      return { rows, cols, data: new Float64Array(buffer, x, rows * cols) };
     },
 
     freeMatrix(matrix: Matrix): void {
-      const x = allocated.get(matrix.data);
-      if (x === undefined) throw new Error('freeMatrix takes a matrix from allocateMatrix of this kernel, once');
-      if (held !== null && held.place?.x === x) held = null;
-      allocated.delete(matrix.data);
+      const x = matrix.data.byteOffset;
+      if (!handedOut.has(matrix.data.buffer) || !allocated.has(x)) throw new Error('freeMatrix takes a matrix from allocateMatrix of this kernel, once');
+      if (held !== null && held.rowsAt !== null && held.rowsAt >= x && held.rowsAt < x + allocated.get(x)!) held = null;
+      allocated.delete(x);
       blocks.free(x);
     },
 

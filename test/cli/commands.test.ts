@@ -122,6 +122,21 @@ describe('mixem fit', () => {
     expect(JSON.parse(readFileSync(join(dir, 'existing.json'), 'utf8')).components).toBe(2);
   });
 
+  it('reads a large file into the worker pool and fits it there, with the one-thread model byte for byte', () => {
+    // Over 32 MiB: the command starts the pool before reading, and the rows go straight into its shared memory.
+    const rng = new Random(3);
+    const lines: string[] = ['u,v'];
+    for (let i = 0; i < 1_750_000; i++) lines.push(`${((i % 3) * 4 + rng.normal()).toFixed(6)},${((i % 3) - rng.normal()).toFixed(6)}`);
+    const large = file('large.csv', `${lines.join('\n')}\n`);
+    const args = ['fit', large, '-k', '3', '--seed', '2', '--max-iter', '4', '--tol', '0', '--quiet'];
+    const pooled = mixem([...args, '--threads', '2', '-o', 'large-pool.json']);
+    expect(pooled.stderr).toBe('');
+    expect(pooled.status).toBe(0);
+    expect(mixem([...args, '--threads', '1', '-o', 'large-one.json']).status).toBe(0);
+    expect(readFileSync(join(dir, 'large-pool.json'), 'utf8')).toBe(readFileSync(join(dir, 'large-one.json'), 'utf8'));
+    rmSync(large);
+  }, 60_000);
+
   it('exits 1 with no output file when the fit cannot succeed', () => {
     const collinear = file('collinear.csv', `a,b\n${Array.from({ length: 40 }, (_, i) => `${i},${2 * i}`).join('\n')}\n`);
     const result = mixem(['fit', collinear, '-k', '2', '--reg-covar', '0', '-o', 'degenerate.json']);

@@ -512,6 +512,21 @@ describe('large delimited files, read in chunks', () => {
     }
   }
 
+  it('reads into the matrix that `allocate` gives (the worker pool\'s memory), at most one row per line', async () => {
+    const path = file('stream-allocate.csv', 'a,b\n1,2\n\n3,4\n5,6\n');
+    const given: Float64Array[] = [];
+    const allocate = (rows: number, cols: number) => {
+      expect(rows).toBeGreaterThanOrEqual(3);
+      given.push(new Float64Array(new SharedArrayBuffer(8 * (rows * cols + 2)), 0, rows * cols));
+      return given[0];
+    };
+    const table = await readTable(path, { allocate }, stdin(''), tiny(4));
+    expect(given).toHaveLength(1);
+    expect(table.matrix.data.buffer).toBe(given[0].buffer);
+    expect(table.matrix.data.byteOffset).toBe(0);
+    expect(rows(table)).toEqual([[1, 2], [3, 4], [5, 6]]);
+  });
+
   it('keeps weights and labels columns', async () => {
     const path = file('stream-wl.csv', 'x,w,kind\n1,2,a\n3,1,\n5,0.5,b\n7,1,a\n');
     const options = { weightsColumn: 'w', labelsColumn: 'kind' };
