@@ -38,7 +38,7 @@ export interface SharedMemory {
 }
 
 /**
- * A new shared memory for a pool.
+ * A new shared memory for a pool: up to 4 GiB, or the most the engine reserves (at least 64 MiB).
  * @throws Error when the runtime has no shared WebAssembly memory (a browser page that is not cross-origin isolated).
  */
 export function createSharedMemory(): SharedMemory {
@@ -46,7 +46,17 @@ export function createSharedMemory(): SharedMemory {
   if (api === undefined || typeof SharedArrayBuffer === 'undefined') {
     throw new Error('the worker pool needs SharedArrayBuffer and WebAssembly (in browsers, a cross-origin isolated page)');
   }
-  return new api.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+  // A shared memory reserves its maximum up front; where the engine cannot (some
+  // mobile browsers), a smaller one still serves smaller data.
+  let error: unknown = null;
+  for (let maximum = SHARED_MAXIMUM_PAGES; maximum >= 1024; maximum >>= 1) {
+    try {
+      return new api.Memory({ initial: SHARED_INITIAL_PAGES, maximum, shared: true });
+    } catch (caught) {
+      error = caught;
+    }
+  }
+  throw new Error(`the worker pool could not reserve a shared WebAssembly memory: ${String(error)}`);
 }
 
 /** A free range of this thread's regions. */
