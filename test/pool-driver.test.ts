@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pack } from '../src/covariance/index.js';
-import { fit } from '../src/index.js';
+import { fit, MixemError } from '../src/index.js';
 import { createStatistics, type Kernel, type LoadedData, type SufficientStatistics } from '../src/kernels/kernel.js';
 import { createWasmKernelSync } from '../src/kernels/wasm.js';
 import { poolKernel, resolvePoolOptions, type PoolWorker } from '../src/pool/driver.js';
@@ -159,6 +159,27 @@ describe('the parallel kernel driver', () => {
     // Each worker's second round comes through the block of its first: no f64 copy of the whole data is made.
     expect(attaches[2].x).toBe(attaches[0].x);
     expect(attaches[3].x).toBe(attaches[1].x);
+  });
+
+  it('names data too large for its shared memory as the data\'s fault, and fits smaller data after', () => {
+    // A memory of 16 MiB at most: room for the work areas and a few MiB of rows.
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 256, shared: true });
+    const kernel = poolKernel(inThreadWorkers(2, memory), createWasmKernelSync({ memory }), settings, memory, async () => {});
+    const options = { components: 2, seed: 1, maxIterations: 3, tolerance: 0 };
+    const error = (() => {
+      try {
+        fit(data(8 * 4096, 80), { ...options, kernel });
+      } catch (caught) {
+        return caught as MixemError;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(MixemError);
+    expect(error!.code).toBe('invalid-data');
+    expect(error!.message).toMatch(/shared memory cannot hold the 32768×80 data \(20971536 bytes.*use fewer rows/);
+    expect(() => kernel.allocateMatrix(8 * 4096, 80)).toThrow(/cannot hold the 32768×80 matrix/);
+    const small = data(3 * 4096, 4);
+    expect(fit(small, { ...options, kernel })).toEqual(fit(small, { ...options, kernel: createWasmKernelSync() }));
   });
 
   it('computes on the data it is given when two data sets are loaded in turn', () => {

@@ -81,7 +81,18 @@ describe('blocks of a shared memory', () => {
 
   it('names the limit when the memory cannot grow enough', () => {
     const blocks = new SharedBlocks(createSharedMemory());
-    expect(() => blocks.alloc(2 ** 32)).toThrow(/shared memory cannot grow by .* 4 GiB/);
+    expect(() => blocks.alloc(2 ** 32)).toThrow(/shared memory cannot grow to hold a block of 4294967296 bytes .*at most 4 GiB/);
+  });
+
+  it('near its limit, grows by just what a block needs', () => {
+    // 100 pages at most: the first region (4 MiB) fits, a second whole region does not.
+    const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: 100, shared: true });
+    const blocks = new SharedBlocks(memory);
+    blocks.alloc(4 * 1024 * 1024 - 65536);
+    expect(memory.buffer.byteLength).toBe((SHARED_INITIAL_PAGES + 64) * 65536);
+    blocks.alloc(1024 * 1024);
+    expect(memory.buffer.byteLength).toBe((SHARED_INITIAL_PAGES + 64 + 16) * 65536);
+    expect(() => blocks.alloc(2 * 1024 * 1024)).toThrow(/cannot grow to hold a block of 2097152 bytes/);
   });
 
   it('has one allocator per memory on a thread', () => {

@@ -118,18 +118,28 @@ export class SharedBlocks {
     return -1;
   }
 
-  /** Adds a region of at least `size` bytes at the memory's end. */
+  /** Adds a region of at least `size` bytes at the memory's end (a whole REGION_BYTES where there is room for one). */
   #grow(size: number): void {
-    const pages = Math.ceil(Math.max(size, REGION_BYTES) / PAGE_BYTES);
+    const least = Math.ceil(size / PAGE_BYTES);
+    const wanted = Math.max(least, REGION_BYTES / PAGE_BYTES);
+    let pages = wanted;
     let first: number;
     try {
       first = this.memory.grow(pages);
     } catch (error) {
-      throw new Error(
-        `the pool's shared memory cannot grow by ${pages * PAGE_BYTES} bytes to hold a block of ${size} (it holds at most 4 GiB, less what the engine allows): ${String(error)}`,
-      );
+      if (least === wanted) throw this.#full(size, error);
+      try {
+        pages = least;
+        first = this.memory.grow(pages);
+      } catch (again) {
+        throw this.#full(size, again);
+      }
     }
     this.#insert(first * PAGE_BYTES, pages * PAGE_BYTES);
+  }
+
+  #full(size: number, error: unknown): Error {
+    return new Error(`the pool's shared memory cannot grow to hold a block of ${size} bytes (it holds ${this.memory.buffer.byteLength} bytes, and at most 4 GiB): ${String(error)}`);
   }
 
   /** Returns [start, start + size) to the free list, merged with its neighbours. */

@@ -33,6 +33,7 @@ import { lloydSlot, runLloyd, scatterSlot, type LloydChunks, type LloydPass, typ
 import type { Random } from '../random.js';
 import { runSeeding, seedTrials, type SeedChunks } from '../seeding.js';
 import type { Matrix } from '../types.js';
+import { MixemError } from '../errors.js';
 import { sharedBlocks, type SharedMemory } from '../kernels/shared-blocks.js';
 import { resultLayout, takeFailure, type AttachMessage, type EStepMessage, type LloydMessage, type PoolMessage, type ReserveMessage, type SeedMessage } from './protocol.js';
 
@@ -204,6 +205,21 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
   /** The data whose rows were copied into a place of the pool's own (at most one at a time). */
   let copy: ParallelData | null = null;
 
+  /**
+   * A block of the shared memory for `what`; a memory that cannot grow enough
+   * is the data's fault (too large), so it is named as such.
+   */
+  function dataBlock(bytes: number, what: string): number {
+    try {
+      return blocks.alloc(bytes);
+    } catch (error) {
+      throw new MixemError(
+        'invalid-data',
+        `the worker pool's shared memory cannot hold the ${what} (${bytes} bytes; it holds the rows and its work areas in at most 4 GiB): use fewer rows, or float32 (${(error as Error).message})`,
+      );
+    }
+  }
+
   /** Frees the blocks the pool made for the data's rows and weights, if any. */
   function unplace(data: ParallelData): void {
     if (data.touching !== null) waitOn(data.touching.control, data.touching.count);
@@ -231,11 +247,11 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     if (copy !== null) unplace(copy);
     const { rows, cols } = data.matrix;
     const ownsRows = data.rowsAt === null;
-    const x = ownsRows ? blocks.alloc(8 * (rows * cols + 2)) : data.rowsAt!;
+    const x = ownsRows ? dataBlock(8 * (rows * cols + 2), `${rows}×${cols} data`) : data.rowsAt!;
     let w = 0;
     try {
       if (data.weights !== null) {
-        w = blocks.alloc(8 * Math.max(1, rows));
+        w = dataBlock(8 * Math.max(1, rows), `${rows} weights`);
         new Float64Array(memory.buffer, w, rows).set(data.weights.subarray(0, rows));
       }
     } catch (error) {
@@ -311,8 +327,9 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     const d = matrix.cols;
     const rowBytes = 8 * d + (weights === null ? 0 : 8);
     const perRound = Math.max(1, Math.floor(STREAM_BYTES / (CHUNK_ROWS * rowBytes)));
-    const staging = Array.from({ length: active }, () => blocks.alloc(Math.min(perRound * CHUNK_ROWS, matrix.rows) * rowBytes + 16));
+    const staging: number[] = [];
     try {
+      for (let t = 0; t < active; t++) staging.push(dataBlock(Math.min(perRound * CHUNK_ROWS, matrix.rows) * rowBytes + 16, 'rows in transit'));
       const next = Array.from({ length: active }, (_, t) => workerRange(t, active, chunks).first);
       for (let round = 0; ; round++) {
         Atomics.store(control, 0, 0);
@@ -597,7 +614,7 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
         throw new RangeError(`allocateMatrix needs whole rows ≥ 0 and cols ≥ 1; got ${rows}×${cols}`);
       }
       const bytes = 8 * (rows * cols + 2);
-      const x = blocks.alloc(bytes);
+      const x = dataBlock(bytes, `${rows}×${cols} matrix`);
       const buffer = memory.buffer;
       new Float64Array(buffer, x, rows * cols + 2).fill(0);
       handedOut.add(buffer);
