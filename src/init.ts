@@ -339,14 +339,14 @@ export function sampleCentres(matrix: Matrix, weights: Float64Array | null, k: n
     const held = kernel.load(sampled, null);
     try {
       const centers = kernel.kmeansPlusPlus(held, k, rng);
-      kernel.lloyd(held, centers, k, 300, 1e-4);
+      kernel.lloyd(held, centers, k, 300, 1e-4, 'centres');
       return centers;
     } finally {
       kernel.release?.(held);
     }
   }
   const centers = kmeansPlusPlus(sampled, null, k, rng);
-  lloyd(sampled, null, centers, k, 300, 1e-4);
+  lloyd(sampled, null, centers, k, 300, 1e-4, 'centres');
   return centers;
 }
 

@@ -11,7 +11,7 @@
  */
 import { MixemError, show } from './errors.js';
 import { kmeansPlusPlusWasm, lloydWasm } from './kernels/kmeans-wasm.js';
-import { allCentres, distancesTo, nearestTwo, runLloyd, tsLloydChunks, type LloydResult } from './lloyd.js';
+import { allCentres, distancesTo, nearestTwo, runLloyd, tsLloydChunks, type LloydOutputs, type LloydResult } from './lloyd.js';
 import { toMatrix } from './matrix.js';
 import { runSeeding, tsSeedChunks } from './seeding.js';
 import { resolveSampleWeights } from './options.js';
@@ -85,7 +85,8 @@ export function kmeans(data: DataInput, options: KMeansOptions): KMeansResult {
   const d = matrix.cols;
   const nested: number[][] = [];
   for (let c = 0; c < clusters; c++) nested.push(Array.from(result.centers.subarray(c * d, (c + 1) * d)));
-  return { ...result, centers: nested };
+  const { labels, inertia, iterations, converged } = result;
+  return { centers: nested, labels: labels!, inertia: inertia!, iterations, converged };
 }
 
 /*
@@ -172,9 +173,9 @@ export function lloyd(
   k: number,
   maxIterations: number,
   tolerance: number,
-  scatter: 'full' | 'diag' | null = null,
+  outputs: LloydOutputs = 'clusters',
 ): LloydResult {
-  return lloydWasm(matrix, weights, centers, k, maxIterations, tolerance, scatter) ?? lloydTs(matrix, weights, centers, k, maxIterations, tolerance, scatter);
+  return lloydWasm(matrix, weights, centers, k, maxIterations, tolerance, outputs) ?? lloydTs(matrix, weights, centers, k, maxIterations, tolerance, outputs);
 }
 
 /** {@link lloyd} in TypeScript: the fallback, and the reference for the WebAssembly paths. */
@@ -185,8 +186,8 @@ export function lloydTs(
   k: number,
   maxIterations: number,
   tolerance: number,
-  scatter: 'full' | 'diag' | null = null,
+  outputs: LloydOutputs = 'clusters',
 ): LloydResult {
   const rows = { matrix, weights };
-  return runLloyd(tsLloydChunks([rows], k, matrix.cols), rows, centers, k, maxIterations, tolerance, scatter);
+  return runLloyd(tsLloydChunks([rows], k, matrix.cols), rows, centers, k, maxIterations, tolerance, outputs);
 }

@@ -36,14 +36,24 @@ import { columnMoments } from './moments.js';
 import { CHUNK_ROWS } from './kernels/kernel.js';
 import type { Matrix } from './types.js';
 
+/**
+ * What Lloyd's iterations give besides the centres: each row's label and the
+ * inertia (`'clusters'`, k-means' own result), the clusters' scatter about the
+ * final centres for a mixture's start (`'full'` or `'diag'`,
+ * {@link LloydScatter}), or nothing more (`'centres'`, a start's seeds).
+ */
+export type LloydOutputs = 'clusters' | 'full' | 'diag' | 'centres';
+
 /** What Lloyd's algorithm gives. */
 export interface LloydResult {
   centers: Float64Array;
-  labels: Int32Array;
-  inertia: number;
+  /** Each row's cluster (outputs `'clusters'`). */
+  labels?: Int32Array;
+  /** Σ w·‖x − its centre‖² (outputs `'clusters'`). */
+  inertia?: number;
   iterations: number;
   converged: boolean;
-  /** The clusters' scatter about the final centres, when asked for ({@link LloydScatter}). */
+  /** The clusters' scatter about the final centres (outputs `'full'` or `'diag'`). */
   scatter?: LloydScatter;
 }
 
@@ -147,8 +157,8 @@ export interface LloydChunksSource {
  * by `chunks`; `rows` (the same rows, on this thread) serves the tolerance's
  * scale, the bounding box and the relocated rows. An empty cluster moves to
  * the worst-fitted row. The result does not depend on who holds the chunks.
- * With `scatter` ('full' or 'diag') it also gives the clusters' scatter
- * about the final centres, for a mixture's start ({@link LloydScatter}).
+ * `outputs` says what it gives besides the centres ({@link LloydOutputs}):
+ * the passes for what is not asked for are not made.
  */
 export function runLloyd(
   chunks: LloydChunks,
@@ -157,7 +167,7 @@ export function runLloyd(
   k: number,
   maxIterations: number,
   tolerance: number,
-  scatter: 'full' | 'diag' | null = null,
+  outputs: LloydOutputs = 'clusters',
 ): LloydResult {
   const { matrix, weights } = rows;
   const { rows: n, cols: d, data: x } = matrix;
@@ -237,15 +247,19 @@ export function runLloyd(
       break;
     }
   }
-  // The inertia: the labels are plain Lloyd's, so each row's nearest squared
-  // distance is the one to its labelled centre.
-  chunks.inertia(centers, out);
-  let inertia = 0;
-  for (let c = 0; c < chunks.chunks; c++) inertia += out[c * slot];
-  const labels = new Int32Array(n);
-  chunks.labels(labels);
-  const result: LloydResult = { centers, labels, inertia, iterations, converged };
-  if (scatter !== null) result.scatter = reduceScatter(chunks, centers, k, d, scatter === 'full');
+  const result: LloydResult = { centers, iterations, converged };
+  if (outputs === 'clusters') {
+    // The inertia: the labels are plain Lloyd's, so each row's nearest squared
+    // distance is the one to its labelled centre.
+    chunks.inertia(centers, out);
+    let inertia = 0;
+    for (let c = 0; c < chunks.chunks; c++) inertia += out[c * slot];
+    result.inertia = inertia;
+    result.labels = new Int32Array(n);
+    chunks.labels(result.labels);
+  } else if (outputs !== 'centres') {
+    result.scatter = reduceScatter(chunks, centers, k, d, outputs === 'full');
+  }
   return result;
 }
 

@@ -12,7 +12,7 @@
  * then added to the totals in block order, so any implementation that keeps
  * that order (threads, WebAssembly) gives bit-identical results.
  */
-import type { LloydResult } from '../lloyd.js';
+import type { LloydOutputs, LloydResult } from '../lloyd.js';
 import type { Random } from '../random.js';
 import type { Matrix } from '../types.js';
 
@@ -124,11 +124,12 @@ export interface Kernel {
    * Lloyd's k-means iterations (src/kmeans.ts `lloyd`, the same results bit
    * for bit) from `centers` (k×d, updated in place) on the loaded data, where
    * the kernel holds it (optional: a kernel that offers it spares the k-means
-   * start a copy of the data, and may run it on several threads). With
-   * `scatter`, the result also holds the clusters' scatter about the final
-   * centres (src/lloyd.ts `LloydScatter`), for the start's M-step.
+   * start a copy of the data, and may run it on several threads). `outputs`
+   * (src/lloyd.ts `LloydOutputs`, default `'clusters'`: labels and inertia)
+   * says what the result holds besides the centres: the start's M-step asks
+   * for the clusters' scatter about them instead.
    */
-  lloyd?(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number, scatter?: 'full' | 'diag' | null): LloydResult;
+  lloyd?(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number, outputs?: LloydOutputs): LloydResult;
   /**
    * Greedy k-means++ seeding (src/kmeans.ts `kmeansPlusPlus`: the same draws
    * from `rng` and the same k×d centres, bit for bit) on the loaded data,

@@ -20,7 +20,7 @@
  * more data than its 4 GiB memory holds); the caller then takes its
  * TypeScript path.
  */
-import { runLloyd, scatterSlot, type LloydResult } from '../lloyd.js';
+import { runLloyd, scatterSlot, type LloydOutputs, type LloydResult } from '../lloyd.js';
 import type { Random } from '../random.js';
 import type { Matrix } from '../types.js';
 import { KMEANS_SIMD_BASE64 } from './kmeans-binary.generated.js';
@@ -169,11 +169,11 @@ export function lloydWasm(
   k: number,
   maxIterations: number,
   tolerance: number,
-  scatter: 'full' | 'diag' | null = null,
+  outputs: LloydOutputs = 'clusters',
 ): LloydResult | null {
   const { rows: n, cols: d, data: x } = matrix;
   const kp = k + (k & 1);
-  const scatterBytes = scatter === null ? 0 : 8 * (scatterSlot(k, d, scatter === 'full') + d + 4);
+  const scatterBytes = outputs === 'full' || outputs === 'diag' ? 8 * (scatterSlot(k, d, outputs === 'full') + d + 4) : 0;
   const bytes = 8 * (n * d + 3 * n + CHUNK_ROWS + 2 * k * d + d * kp + 4 * k) + 4 * (n + CHUNK_ROWS) + scatterBytes;
   // On a copy of the centres: if the module fails half-way, the caller's fallback starts from the given ones.
   const work = Float64Array.from(centers);
@@ -182,7 +182,7 @@ export function lloydWasm(
     const wp = weights === null ? 0 : arena.copy(weights);
     const chunks = wasmLloydChunks(wasm, [{ x: xp, w: wp, rows: n }], k, d);
     try {
-      return runLloyd(chunks, { matrix, weights }, work, k, maxIterations, tolerance, scatter);
+      return runLloyd(chunks, { matrix, weights }, work, k, maxIterations, tolerance, outputs);
     } finally {
       chunks.release();
     }

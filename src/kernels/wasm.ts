@@ -63,7 +63,7 @@ import type { ModuleRows } from './module-chunks.js';
 import { wasmSeedChunks, type SeedExports } from './seed-wasm.js';
 import { runSeeding, seedTrials, tsSeedChunks, type SeedChunks, type SeedChunksSource } from '../seeding.js';
 import type { Random } from '../random.js';
-import { runLloyd, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydResult, type LloydRows } from '../lloyd.js';
+import { runLloyd, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydOutputs, type LloydResult, type LloydRows } from '../lloyd.js';
 
 /** Rows per chunk of `eStep` and `evaluate` (src/kernels/kernel.ts), exported here as before. */
 export { CHUNK_ROWS };
@@ -594,12 +594,12 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
   }
 
   /** src/kmeans.ts `lloyd` (the same bits) on the rows this kernel holds: no second copy of the data. */
-  lloyd(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number, scatter: 'full' | 'diag' | null = null): LloydResult {
+  lloyd(data: LoadedData, centers: Float64Array, k: number, maxIterations: number, tolerance: number, outputs: LloydOutputs = 'clusters'): LloydResult {
     return this.#withLoaded(data, (h) => {
       // The per-row state (20 bytes a row) may not fit where the data barely did: then the rows on this thread serve, with the same bits.
       const chunks = orElse(() => this.lloydChunks([h], k, h.matrix.cols), () => tsLloydChunks([h], k, h.matrix.cols));
       try {
-        return runLloyd(chunks, h, centers, k, maxIterations, tolerance, scatter);
+        return runLloyd(chunks, h, centers, k, maxIterations, tolerance, outputs);
       } finally {
         chunks.release();
       }

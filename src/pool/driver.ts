@@ -29,7 +29,7 @@
 import type { EvaluationOutputs, Kernel, LoadedData, PackedParameters, SufficientStatistics } from '../kernels/kernel.js';
 import { CHUNK_ROWS, clearStatistics } from '../kernels/kernel.js';
 import { kmeansPlusPlus as seedOnMainThread, lloyd as lloydOnMainThread } from '../kmeans.js';
-import { lloydSlot, runLloyd, scatterSlot, type LloydChunks, type LloydPass, type LloydResult } from '../lloyd.js';
+import { lloydSlot, runLloyd, scatterSlot, type LloydChunks, type LloydPass, type LloydOutputs, type LloydResult } from '../lloyd.js';
 import type { Random } from '../random.js';
 import { runSeeding, seedTrials, type SeedChunks } from '../seeding.js';
 import type { Matrix } from '../types.js';
@@ -375,13 +375,13 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     k: number,
     maxIterations: number,
     tolerance: number,
-    scatter: 'full' | 'diag' | null = null,
+    outputs: LloydOutputs = 'clusters',
   ): LloydResult {
     const data = loaded as ParallelData;
     if (data.active === 0) {
       return (
-        local.lloyd?.(data.mainThread!, centers, k, maxIterations, tolerance, scatter) ??
-        lloydOnMainThread(data.matrix, data.weights, centers, k, maxIterations, tolerance, scatter)
+        local.lloyd?.(data.mainThread!, centers, k, maxIterations, tolerance, outputs) ??
+        lloydOnMainThread(data.matrix, data.weights, centers, k, maxIterations, tolerance, outputs)
       );
     }
     hold(data);
@@ -433,7 +433,7 @@ export function poolKernel(workers: readonly PoolWorker[], local: Kernel, settin
     };
     send({ op: 'begin', k, d, params, results });
     try {
-      return runLloyd(work, data, centers, k, maxIterations, tolerance, scatter);
+      return runLloyd(work, data, centers, k, maxIterations, tolerance, outputs);
     } finally {
       work.release();
     }
