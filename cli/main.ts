@@ -28,7 +28,7 @@ import { CHUNK_ROWS, createParallelKernel, type ParallelKernel } from '../node/p
 import { createWasmKernelSync } from '../src/kernels/wasm.js';
 import { CliError } from './errors.js';
 import { checkOutputs, emit, toCsv, writeAtomic } from './output.js';
-import { readTable, type Table } from './read.js';
+import { readTable, type Table, type TableOptions } from './read.js';
 import type { ReportInput, RestartTrace, SelectionRow } from './report.js';
 import { jsonSummary, textSummary } from './summary.js';
 
@@ -338,6 +338,22 @@ async function poolBeforeReading(path: string, flags: KernelFlags): Promise<Para
   return startPool(flags, threads);
 }
 
+/** Reads a fit's data: a large file straight into the worker pool's memory (the pool, started for it, comes back too). */
+async function readFitData(path: string, flags: KernelFlags, options: TableOptions): Promise<{ table: Table; early: ParallelKernel | null }> {
+  const early = await poolBeforeReading(path, flags);
+  const allocate = early === null ? undefined : (rows: number, cols: number) => early.allocateMatrix(rows, cols).data;
+  return { table: await readTable(path, { ...options, allocate }), early };
+}
+
+/**
+ * How rows are scored after a fit on `kernel`: on the pool started before
+ * reading when it runs the float64 WebAssembly kernel (on this thread, as
+ * `evaluation` does, from the rows where they lie), else as `evaluation` says.
+ */
+function evaluationAfter(kernel: Kernel, early: ParallelKernel | null, flags: { kernel?: 'auto' | 'wasm' | 'typescript' }): EvaluateOptions {
+  return early !== null && kernel === early && early.precision === 'float64' && early.inner === 'wasm' ? { kernel: early } : evaluation(flags);
+}
+
 /**
  * The E-step kernel for a fit: WebAssembly SIMD on worker threads for large data,
  * WebAssembly on this thread for small data, or the TypeScript reference kernel.
@@ -377,9 +393,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   checkOutputs([flags.output, flags.labels, flags.report, flags.plot], flags.force ?? false);
   if (flags.plot) plotFormat(flags.plot);
   const start = flags.start ? readModel(flags.start).model : undefined;
-  const early = await poolBeforeReading(dataPath, flags);
-  const allocate = early === null ? undefined : (rows: number, cols: number) => early.allocateMatrix(rows, cols).data;
-  const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn, labelsColumn: flags.labelsColumn, allocate });
+  const { table, early } = await readFitData(dataPath, flags, { columns: flags.columns, weightsColumn: flags.weightsColumn, labelsColumn: flags.labelsColumn });
   const missing = missingNote(table);
   if (start && start.dimensions !== table.matrix.cols) {
     throw new CliError(`--start ${flags.start} has ${start.dimensions} dimensions but ${table.source} has ${table.matrix.cols} columns (${table.columns.join(', ')})`);
@@ -419,8 +433,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   });
   progress.done();
   const seconds = (Date.now() - began) / 1000;
-  // The pool evaluates on this thread with the float64 WebAssembly kernel, as `evaluation` does, from the rows where they lie.
-  const evaluate = kernel === early && early !== null && early.precision === 'float64' && early.inner === 'wasm' ? { kernel: early } : evaluation(flags);
+  const evaluate = evaluationAfter(kernel, early, flags);
   const scoring = { sampleWeights: table.weights ?? undefined, ...evaluate };
   const training: TrainingInfo = {
     source: table.source,
@@ -552,9 +565,11 @@ interface SelectFlags extends Omit<FitFlags, 'components' | 'covariance' | 'star
 async function selectCommand(dataPath: string, flags: SelectFlags): Promise<number> {
   checkOutputs([flags.output, flags.report, flags.plot], flags.force ?? false);
   if (flags.plot) plotFormat(flags.plot);
-  const table = await readTable(dataPath, { columns: flags.columns, weightsColumn: flags.weightsColumn });
+  const { table, early } = await readFitData(dataPath, flags, { columns: flags.columns, weightsColumn: flags.weightsColumn });
   const missing = missingNote(table);
   for (const note of [...table.notes, ...(missing ? [missing] : [])]) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
+  const kernel = await chooseKernel(flags, table.matrix.rows, early);
+  const evaluate = evaluationAfter(kernel, early, flags);
   const result = select(table.matrix, {
     components: flags.k,
     covariance: flags.covariance,
@@ -567,7 +582,7 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
     seed: flags.seed,
     sampleWeights: table.weights ?? undefined,
     acceleration: flags.acceleration,
-    kernel: await chooseKernel(flags, table.matrix.rows),
+    kernel,
   });
   const rows: SelectionRow[] = result.entries
     .filter((e) => e.bic !== null)
@@ -586,7 +601,7 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
     source: table.source,
     rows: table.matrix.rows,
     columns: table.columns,
-    logDensityQuantiles: quantileGrid(best.scoreSamples(table.matrix, evaluation(flags))),
+    logDensityQuantiles: quantileGrid(best.scoreSamples(table.matrix, evaluate)),
   };
   const outputs = await renderFigures(flags, {
     title: `mixem select: ${table.source}`,
@@ -595,7 +610,7 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
     model: best,
     traces: [],
     selection: rows,
-    evaluate: evaluation(flags),
+    evaluate,
   });
   if (flags.output) outputs.push([flags.output, `${JSON.stringify({ ...best.toJSON(), training }, null, 2)}\n`]);
   for (const [path, content] of outputs) writeAtomic(path, content);

@@ -122,7 +122,7 @@ describe('mixem fit', () => {
     expect(JSON.parse(readFileSync(join(dir, 'existing.json'), 'utf8')).components).toBe(2);
   });
 
-  it('reads a large file into the worker pool and fits it there, with the one-thread model byte for byte', () => {
+  it('reads a large file into the worker pool and fits it there (fit and select), with the one-thread model byte for byte', () => {
     // Over 32 MiB: the command starts the pool before reading, and the rows go straight into its shared memory.
     const rng = new Random(3);
     const lines: string[] = ['u,v'];
@@ -134,8 +134,13 @@ describe('mixem fit', () => {
     expect(pooled.status).toBe(0);
     expect(mixem([...args, '--threads', '1', '-o', 'large-one.json']).status).toBe(0);
     expect(readFileSync(join(dir, 'large-pool.json'), 'utf8')).toBe(readFileSync(join(dir, 'large-one.json'), 'utf8'));
+    // mixem select reads it the same way.
+    const select = ['select', large, '--k', '2,3', '--covariance', 'diag', '--seed', '2', '--max-iter', '3', '--tol', '0', '--quiet'];
+    expect(mixem([...select, '--threads', '2', '-o', 'large-select-pool.json']).status).toBe(0);
+    expect(mixem([...select, '--threads', '1', '-o', 'large-select-one.json']).status).toBe(0);
+    expect(readFileSync(join(dir, 'large-select-pool.json'), 'utf8')).toBe(readFileSync(join(dir, 'large-select-one.json'), 'utf8'));
     rmSync(large);
-  }, 60_000);
+  }, 120_000);
 
   it('exits 1 with no output file when the fit cannot succeed', () => {
     const collinear = file('collinear.csv', `a,b\n${Array.from({ length: 40 }, (_, i) => `${i},${2 * i}`).join('\n')}\n`);
