@@ -346,15 +346,6 @@ async function readFitData(path: string, flags: KernelFlags, options: TableOptio
 }
 
 /**
- * How rows are scored after a fit on `kernel`: on the pool started before
- * reading when it runs the float64 WebAssembly kernel (on this thread, as
- * `evaluation` does, from the rows where they lie), else as `evaluation` says.
- */
-function evaluationAfter(kernel: Kernel, early: ParallelKernel | null, flags: { kernel?: 'auto' | 'wasm' | 'typescript' }): EvaluateOptions {
-  return early !== null && kernel === early && early.precision === 'float64' && early.inner === 'wasm' ? { kernel: early } : evaluation(flags);
-}
-
-/**
  * The E-step kernel for a fit: WebAssembly SIMD on worker threads for large data,
  * WebAssembly on this thread for small data, or the TypeScript reference kernel.
  * Every choice gives the same model within rounding (1e-10 relative). `early`
@@ -433,7 +424,7 @@ async function fitCommand(dataPath: string, flags: FitFlags, interrupt: AbortCon
   });
   progress.done();
   const seconds = (Date.now() - began) / 1000;
-  const evaluate = evaluationAfter(kernel, early, flags);
+  const evaluate = evaluation(flags);
   const scoring = { sampleWeights: table.weights ?? undefined, ...evaluate };
   const training: TrainingInfo = {
     source: table.source,
@@ -568,8 +559,7 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
   const { table, early } = await readFitData(dataPath, flags, { columns: flags.columns, weightsColumn: flags.weightsColumn });
   const missing = missingNote(table);
   for (const note of [...table.notes, ...(missing ? [missing] : [])]) if (!flags.quiet) process.stderr.write(`note: ${note}\n`);
-  const kernel = await chooseKernel(flags, table.matrix.rows, early);
-  const evaluate = evaluationAfter(kernel, early, flags);
+  const evaluate = evaluation(flags);
   const result = select(table.matrix, {
     components: flags.k,
     covariance: flags.covariance,
@@ -582,7 +572,7 @@ async function selectCommand(dataPath: string, flags: SelectFlags): Promise<numb
     seed: flags.seed,
     sampleWeights: table.weights ?? undefined,
     acceleration: flags.acceleration,
-    kernel,
+    kernel: await chooseKernel(flags, table.matrix.rows, early),
   });
   const rows: SelectionRow[] = result.entries
     .filter((e) => e.bic !== null)
