@@ -335,6 +335,62 @@ const EXP_TABLE: usize = memory.data<u64>([
   return f64x2.mul(f64x2.mul(e, s1), s2);
 }
 
+// log, after fdlibm's e_log.c (Sun Microsystems, 1993; the branch-free form
+// of musl's log.c): x = 2^k·m with m in [√½, √2), f = m − 1, s = f/(2 + f),
+// log(1 + f) = f − f²/2 + s(f²/2 + R(s²)), with R the published degree-7
+// polynomial in s² (coefficients Lg1…Lg7) and ln 2 in two parts (the same
+// split as in exp above). Plain multiplies and adds, no fused ones, so that
+// both builds give the same bits. For normal x > 0 (the kernel takes sums of
+// exponentials, which lie in [1, k]) and NaN, which is kept. Error below
+// 1 ulp (test/wasm-kernel.test.ts compares it with Math.log).
+const LN2_HI: f64 = 6.93147180369123816490e-1;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const LG1: f64 = 6.666666666666735130e-1;
+const LG2: f64 = 3.999999999940941908e-1;
+const LG3: f64 = 2.857142874366239149e-1;
+const LG4: f64 = 2.222219843214978396e-1;
+const LG5: f64 = 1.818357216161805012e-1;
+const LG6: f64 = 1.531383769920937332e-1;
+const LG7: f64 = 1.479819860511658591e-1;
+
+/** log x in both lanes, for normal x > 0 and NaN. */
+@inline function vlog(x: v128): v128 {
+  // Shift the bits so that the exponent field counts from √½: then k is that
+  // field less the bias, and the mantissa bits with the exponent of √½ give m.
+  const u = i64x2.add(x, i64x2.splat(0x00095f6200000000)); // (0x3ff00000 − 0x3fe6a09e) << 32
+  const m = i64x2.add(v128.and(u, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3fe6a09e00000000));
+  // k as a double: its bits added to those of 1.5·2^52 (exact for |k| < 2^51), less 1.5·2^52 and the bias.
+  const dk = f64x2.sub(i64x2.add(i64x2.shr_u(u, 52), i64x2.splat(0x4338000000000000)), f64x2.splat(SHIFTER + 1023.0));
+  const f = f64x2.sub(m, f64x2.splat(1.0));
+  const hfsq = f64x2.mul(f64x2.mul(HALF, f), f);
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  const z = f64x2.mul(s, s);
+  const w = f64x2.mul(z, z);
+  const t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6))))));
+  const t2 = f64x2.mul(
+    z,
+    f64x2.add(f64x2.splat(LG1), f64x2.mul(w, f64x2.add(f64x2.splat(LG3), f64x2.mul(w, f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7))))))),
+  );
+  const R = f64x2.add(t2, t1);
+  // s(hfsq + R) + k·ln2_lo − hfsq + f + k·ln2_hi, left to right.
+  let y = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.mul(dk, f64x2.splat(LN2_LO)));
+  y = f64x2.add(f64x2.add(f64x2.sub(y, hfsq), f), f64x2.mul(dk, f64x2.splat(LN2_HI)));
+  return v128.bitselect(x, y, f64x2.ne(x, x));
+}
+
+/** Replaces `count` f64 values at `ptr` by their logarithms (for tests; normal x > 0 and NaN). */
+export function logInPlace(ptr: usize, count: i32): void {
+  let i = 0;
+  for (; i + 1 < count; i += 2) {
+    const p = ptr + (<usize>i << 3);
+    v128.store(p, vlog(v128.load(p)));
+  }
+  if (i < count) {
+    const p = ptr + (<usize>i << 3);
+    store<f64>(p, f64x2.extract_lane(vlog(v128.splat<f64>(load<f64>(p))), 0));
+  }
+}
+
 /** Replaces `count` f64 values at `ptr` by their exponentials (for tests). */
 export function expInPlace(ptr: usize, count: i32): void {
   let i = 0;
@@ -824,9 +880,9 @@ function densities(x: usize, start: i32, end: i32): void {
   return S;
 }
 
-/** max + log Σ exp(logp − max), or max itself when it is −∞ or NaN (as in the reference). */
-@inline function logSumExp(max: f64, sum: f64): f64 {
-  return max > -Infinity ? max + Math.log(sum) : max;
+/** Per lane max + log Σ exp(logp − max), or max itself when it is −∞ or NaN (as in the reference). */
+@inline function logSumExp(M: v128, S: v128): v128 {
+  return v128.bitselect(f64x2.add(M, vlog(S)), M, f64x2.gt(M, NEG_INF));
 }
 
 // ---------------------------------------------------------------- statistics
@@ -1358,8 +1414,9 @@ export function estep(x: usize, w: usize, rowStart: i32, rowEnd: i32, out: usize
         const M = maxOf(lv);
         const S = exponentials(lv, M);
         scale = f64x2.div(W, S);
+        const LSE = logSumExp(M, S);
         if (wi != 0) {
-          const lse = logSumExp(f64x2.extract_lane(M, 0), f64x2.extract_lane(S, 0));
+          const lse = f64x2.extract_lane(LSE, 0);
           blockTotal += wi * lse;
           if (lse < worst) {
             worst = lse;
@@ -1367,7 +1424,7 @@ export function estep(x: usize, w: usize, rowStart: i32, rowEnd: i32, out: usize
           }
         }
         if (wj != 0) {
-          const lse = logSumExp(f64x2.extract_lane(M, 1), f64x2.extract_lane(S, 1));
+          const lse = f64x2.extract_lane(LSE, 1);
           blockTotal += wj * lse;
           if (lse < worst) {
             worst = lse;
@@ -1438,8 +1495,9 @@ export function evaluate(x: usize, rowStart: i32, rowEnd: i32, logDensity: usize
       const M = maxOf(lv);
       const S = exponentials(lv, M);
       if (logDensity) {
-        store<f64>(logDensity + (o << 3), logSumExp(f64x2.extract_lane(M, 0), f64x2.extract_lane(S, 0)));
-        if (two) store<f64>(logDensity + (o << 3), logSumExp(f64x2.extract_lane(M, 1), f64x2.extract_lane(S, 1)), 8);
+        const LSE = logSumExp(M, S);
+        store<f64>(logDensity + (o << 3), f64x2.extract_lane(LSE, 0));
+        if (two) store<f64>(logDensity + (o << 3), f64x2.extract_lane(LSE, 1), 8);
       }
       if (resp) {
         const pi = resp + o * (<usize>k << 3);

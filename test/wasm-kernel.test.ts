@@ -9,6 +9,7 @@ import { BLOCK_ROWS, createStatistics, type PackedParameters, type SufficientSta
 import { referenceKernel } from '../src/kernels/reference.js';
 import { CHUNK_ROWS, createWasmKernel, createWasmKernelSync, type WasmKernel } from '../src/kernels/wasm.js';
 import { COVARIANCE_TYPES, fit, MixemError, Random, type CovarianceType, type GaussianMixture, type Matrix } from '../src/index.js';
+import { WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from '../src/kernels/wasm-binary.generated.js';
 import { dataset, relativeError } from './helpers/fixtures.js';
 import { randomParameters } from './helpers/generate.js';
 
@@ -398,6 +399,54 @@ describe('its exp', () => {
       expect(Math.abs(y[5] - Math.exp(709.78)) / Math.exp(709.78)).toBeLessThan(1e-14);
       expect(Array.from(y.subarray(6, 9))).toEqual([Infinity, Infinity, Infinity]);
       expect(y[9]).toBeNaN();
+    });
+  }
+});
+
+describe('its log (of the sums of exponentials in the log-sum-exp)', () => {
+  type Exports = { memory: { buffer: ArrayBuffer }; alloc(bytes: number): number; logInPlace(ptr: number, count: number): void };
+  const builds = [
+    { name: 'simd', base64: WASM_SIMD_BASE64 },
+    ...(relaxed === null ? [] : [{ name: 'relaxed', base64: WASM_RELAXED_BASE64 }]),
+  ];
+  /** The module's log of every value, through its test export. */
+  function moduleLog(base64: string, values: Float64Array): Float64Array {
+    const module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
+    const exports = new WebAssembly.Instance(module, { env: { abort: () => {} } }).exports as unknown as Exports;
+    const ptr = exports.alloc(8 * values.length);
+    new Float64Array(exports.memory.buffer, ptr, values.length).set(values);
+    exports.logInPlace(ptr, values.length);
+    return new Float64Array(exports.memory.buffer, ptr, values.length).slice();
+  }
+  const rng = new Random(3);
+  const count = 400_001; // odd: the last value takes the one-lane path
+  const x = new Float64Array(count);
+  for (let i = 0; i < 200_000; i++) x[i] = 1 + (99 * i) / 199_999; // the sums lie in [1, k]
+  for (let i = 200_000; i < 300_000; i++) x[i] = 10 ** (-300 + 600 * rng.uniform());
+  // Near powers of 2 and near their √2 multiples (where the reduction switches), normal numbers only.
+  for (let i = 300_000; i < count; i++) {
+    const power = 2 ** (-1000 + ((i - 300_000) % 2001));
+    const near = 1 + 1e-9 * (rng.uniform() - 0.5);
+    x[i] = i % 2 === 0 ? power * near : power * Math.SQRT2 * near;
+  }
+  for (const build of builds) {
+    it(`(${build.name}) is within 1 ulp of Math.log on [1, 100], 1e-300…1e300, near powers of 2 and their √2 multiples`, () => {
+      const y = moduleLog(build.base64, x);
+      for (let i = 0; i < count; i++) {
+        const expected = Math.log(x[i]);
+        if (!Number.isFinite(expected)) continue;
+        const ulp = 2 ** (Math.floor(Math.log2(Math.max(Math.abs(expected), 2 ** -1022))) - 52);
+        if (!(Math.abs(y[i] - expected) <= ulp)) expect.fail(`log(${x[i]}) = ${y[i]}, Math.log gives ${expected}`);
+      }
+    });
+
+    it(`(${build.name}) is exact at 1 and 2 and keeps NaN`, () => {
+      const y = moduleLog(build.base64, Float64Array.of(1, 2, 0.5, NaN, Math.SQRT2));
+      expect(y[0]).toBe(0);
+      expect(y[1]).toBe(Math.LN2);
+      expect(y[2]).toBe(-Math.LN2);
+      expect(y[3]).toBeNaN();
+      expect(Math.abs(y[4] - Math.LN2 / 2)).toBeLessThanOrEqual(2 ** -53);
     });
   }
 });
