@@ -72,7 +72,7 @@ import { allocate, release } from './blocks';
 // src/kernels/seed-wasm.ts): the per-chunk work of Lloyd's algorithm and of
 // k-means++ seeding, exact in both builds (they use no fused multiply-add;
 // scripts/build-wasm.mjs checks the relaxed build).
-export { lloydAssign, lloydCentres, lloydConfigure, lloydDistances, lloydInertia, lloydRelease, lloydScatter } from './lloyd-chunks';
+export { lloydAssign, lloydAssignPlain, lloydCentres, lloydConfigure, lloydDistances, lloydInertia, lloydLabels, lloydRelease, lloydScatter } from './lloyd-chunks';
 export { seedConfigure, seedLastPositive, seedPick, seedPoints, seedRelease, seedRescore, seedStart, seedTrials, seedUpdate } from './seed-chunks';
 
 /** Rows per summation block (src/kernels/kernel.ts BLOCK_ROWS). */

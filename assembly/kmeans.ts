@@ -18,7 +18,7 @@
  * cluster. Pointers are byte offsets; f64 arrays are row-major.
  */
 import { allocate, release } from './blocks';
-export { lloydAssign, lloydCentres, lloydConfigure, lloydDistances, lloydInertia, lloydRelease, lloydScatter } from './lloyd-chunks';
+export { lloydAssign, lloydAssignPlain, lloydCentres, lloydConfigure, lloydDistances, lloydInertia, lloydLabels, lloydRelease, lloydScatter } from './lloyd-chunks';
 export { seedConfigure, seedLastPositive, seedPick, seedPoints, seedRelease, seedRescore, seedStart, seedTrials, seedUpdate } from './seed-chunks';
 
 /** A 16-aligned block of `bytes` bytes; aborts when memory cannot grow enough. */

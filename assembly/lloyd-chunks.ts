@@ -113,7 +113,11 @@ export function lloydCentres(): void {
 
 /** Row i joins its cluster's weighted sum and total weight (each feature's sum in row order). */
 @inline function addRow(i: i32): void {
-  const c = geti(labelsPtr, i);
+  addRowTo(i, geti(labelsPtr, i));
+}
+
+/** Row i joins cluster c's weighted sum and total weight. */
+@inline function addRowTo(i: i32, c: i32): void {
   const d = D;
   const s = at(sumsPtr, c * d);
   const xi = at(X, i * d);
@@ -136,6 +140,12 @@ export function lloydCentres(): void {
     }
     if (j < d) set(s, j, get(s, j) + wi * get(xi, j));
   }
+}
+
+/** The nearest centre to the row at xi (the lowest index among ties, as assignNearest); its squared distance is then in `nearest`. */
+@inline function nearestOf(xi: usize): i32 {
+  distancesAll(xi, transposedPtr, KP, D, distPtr);
+  return nearestTwo(distPtr, K);
 }
 
 /** Row i against every centre: its label and exact bounds (as assignNearest). */
@@ -241,21 +251,56 @@ export function lloydAssign(
   }
 }
 
-/** Each of the chunk's n rows' squared distance to its labelled centre, into out[0..n). */
-export function lloydDistances(x: usize, n: i32, labels: usize, out: usize): void {
-  rowDistances(x, D, 0, n, paramsPtr, labels, out);
+/**
+ * Plain Lloyd's assignment pass (src/kernels/lloyd-wasm.ts uses it for small
+ * k·d): no per-row state, every row against every centre, each joining its
+ * nearest centre's counts and sums, from zero in row order, at out + 8. The
+ * labels are those of the bounds' passes (which are exact), so the sums are
+ * the same, bit for bit.
+ */
+export function lloydAssignPlain(x: usize, w: usize, n: i32, out: usize): void {
+  X = x;
+  W = w;
+  countsPtr = out + 8;
+  sumsPtr = at(countsPtr, K);
+  memory.fill(countsPtr, 0, <usize>(K + K * D) << 3);
+  const rowBytes = <usize>D << 3;
+  for (let i = 0; i < n; i++) addRowTo(i, nearestOf(x + <usize>i * rowBytes));
 }
 
-/** The chunk's Σ w·(squared distance to the labelled centre), in row order. */
+/** The nearest centre of each of the chunk's n rows (plain Lloyd's labels), into out[0..n) (i32). */
+export function lloydLabels(x: usize, n: i32, out: usize): void {
+  const rowBytes = <usize>D << 3;
+  for (let i = 0; i < n; i++) seti(out, i, nearestOf(x + <usize>i * rowBytes));
+}
+
+/** Each of the chunk's n rows' nearest squared distance, into out[0..n) (labels 0: plain Lloyd's, no labels kept). */
+function nearestDistances(x: usize, n: i32, out: usize): void {
+  const rowBytes = <usize>D << 3;
+  for (let i = 0; i < n; i++) {
+    nearestOf(x + <usize>i * rowBytes);
+    set(out, i, nearest);
+  }
+}
+
+/** Each of the chunk's n rows' squared distance to its labelled centre (labels 0: to its nearest), into out[0..n). */
+export function lloydDistances(x: usize, n: i32, labels: usize, out: usize): void {
+  if (labels == 0) nearestDistances(x, n, out);
+  else rowDistances(x, D, 0, n, paramsPtr, labels, out);
+}
+
+/** The chunk's Σ w·(squared distance to the labelled centre; labels 0: to the nearest), in row order. */
 export function lloydInertia(x: usize, w: usize, n: i32, labels: usize): f64 {
-  rowDistances(x, D, 0, n, paramsPtr, labels, exactPtr);
+  if (labels == 0) nearestDistances(x, n, exactPtr);
+  else rowDistances(x, D, 0, n, paramsPtr, labels, exactPtr);
   let inertia: f64 = 0;
   for (let i = 0; i < n; i++) inertia += (w == 0 ? 1 : get(w, i)) * get(exactPtr, i);
   return inertia;
 }
 
 /**
- * The chunk's scatter about the centres for its n rows' labels (src/lloyd.ts
+ * The chunk's scatter about the centres for its n rows' labels (0: each row's
+ * nearest centre, for plain Lloyd) (src/lloyd.ts
  * `scatterSlot` layout, from zero in row order): counts Σw (k), first moments
  * Σ w·(x − c) (k×d), then per cluster Σ (w·(x − c)_a)·(x − c)_b over the
  * lower triangle row by row (`full`) or the diagonal. The same products and
@@ -270,7 +315,7 @@ export function lloydScatter(x: usize, w: usize, n: i32, labels: usize, full: i3
   const secondBase = at(firstBase, k * d);
   const diff = diffPtr;
   for (let i = 0; i < n; i++) {
-    const m = geti(labels, i);
+    const m = labels == 0 ? nearestOf(at(x, i * d)) : geti(labels, i);
     const wi: f64 = w == 0 ? 1 : get(w, i);
     const wv = f64x2.splat(wi);
     set(out, m, get(out, m) + wi);

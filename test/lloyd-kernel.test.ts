@@ -13,7 +13,7 @@ import { fit, referenceKernel, Random, type Kernel } from '../src/index.js';
 import { CHUNK_ROWS } from '../src/kernels/kernel.js';
 import { createWasmKernelSync } from '../src/kernels/wasm.js';
 import { kmeansPlusPlus, kmeansPlusPlusTs, lloyd, lloydTs, type LloydResult } from '../src/kmeans.js';
-import type { LloydOutputs } from '../src/lloyd.js';
+import { PLAIN_LLOYD_MAX_KD, plainLloyd, type LloydOutputs } from '../src/lloyd.js';
 import type { Matrix } from '../src/types.js';
 
 const pools = new Map<string, ParallelKernel>();
@@ -149,6 +149,9 @@ describe('Kernel.lloyd', () => {
       [6 * CHUNK_ROWS + 1000, 2, 6, 3], // several chunks per worker
       [2 * CHUNK_ROWS + 17, 1, 4, 4], // d = 1
       [2 * CHUNK_ROWS + 5, 7, 1, 5], // k = 1
+      // Past plain Lloyd's k·d: the WebAssembly chunks keep Hamerly's bounds.
+      [3 * CHUNK_ROWS + 201, 3, 7, 6],
+      [4 * CHUNK_ROWS + 9, 2, 12, 7],
     ]) {
       const matrix = overlapping(n, d, Math.max(2, k - 1), seed);
       const rng = new Random(seed);
@@ -175,6 +178,14 @@ describe('Kernel.lloyd', () => {
     for (const maxIterations of [1, 2, 300]) await expectKernelsSame(matrix, null, far, 4, maxIterations, 'full');
     const rng = new Random(8);
     await expectKernelsSame(matrix, Float64Array.from({ length: matrix.rows }, () => rng.uniform()), far, 4);
+    // With the bounds (k·d past plain Lloyd's): three more far centres.
+    const more = Float64Array.from([...far, 2e3, 0, 0, 0, 2e3, 0, 0, 0, -2e3]);
+    for (const maxIterations of [1, 300]) await expectKernelsSame(matrix, null, more, 7, maxIterations, 'diag');
+  });
+
+  it('runs plain Lloyd (no per-row state) exactly up to k·d = 16', () => {
+    expect([plainLloyd(8, 2), plainLloyd(9, 2), plainLloyd(5, 3), plainLloyd(6, 3), plainLloyd(1, 16), plainLloyd(2, 9)]).toEqual([true, false, true, false, true, false]);
+    expect(PLAIN_LLOYD_MAX_KD).toBe(16);
   });
 
   it("gives each cluster's scatter about its centre for the labels, full and diagonal, weighted", () => {

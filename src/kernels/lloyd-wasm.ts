@@ -10,7 +10,7 @@
  */
 import { CHUNK_ROWS } from './kernel.js';
 import { ModuleBlocks, moduleChunks, type ModuleRows } from './module-chunks.js';
-import { lloydSlot, scatterSlot, type LloydChunks, type LloydPass } from '../lloyd.js';
+import { lloydSlot, plainLloyd, scatterSlot, type LloydChunks, type LloydPass } from '../lloyd.js';
 
 /** The exports of a module with assembly/lloyd-chunks.ts compiled in. Pointers are byte offsets. */
 export interface LloydExports {
@@ -35,6 +35,8 @@ export interface LloydExports {
     secondMove: number,
     margin: number,
   ): void;
+  lloydAssignPlain(x: number, w: number, n: number, out: number): void;
+  lloydLabels(x: number, n: number, out: number): void;
   lloydDistances(x: number, n: number, labels: number, out: number): void;
   lloydInertia(x: number, w: number, n: number, labels: number): number;
   lloydScatter(x: number, w: number, n: number, labels: number, full: number, out: number): void;
@@ -45,6 +47,9 @@ const LLOYD_ROW_STATE = { labels: 4, upper: 8, lower: 8 } as const;
 
 /** Bytes of Lloyd's state per row. */
 export const LLOYD_ROW_BYTES = LLOYD_ROW_STATE.labels + LLOYD_ROW_STATE.upper + LLOYD_ROW_STATE.lower;
+
+/** Plain Lloyd's (no) state per row. */
+const NO_ROW_STATE = { labels: 0, upper: 0, lower: 0 } as const;
 
 /**
  * The per-chunk work over the parts' rows in `wasm`'s memory, cut into chunks
@@ -57,7 +62,10 @@ export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[]
   let params = 0;
   try {
     const slot = lloydSlot(k, d);
-    const list = moduleChunks(parts, d, blocks, LLOYD_ROW_STATE);
+    const plain = plainLloyd(k, d);
+    const list = moduleChunks(parts, d, blocks, plain ? NO_ROW_STATE : LLOYD_ROW_STATE);
+    /** The rows' labels in the module: none for plain Lloyd, whose functions then take each row's nearest centre. */
+    const labelsOf = (h: (typeof list)[number]): number => (plain ? 0 : h.labels);
     const slotPtr = blocks.alloc(8 * slot);
     const rowsPtr = blocks.alloc(8 * CHUNK_ROWS);
     params = wasm.lloydConfigure(k, d);
@@ -78,10 +86,17 @@ export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[]
     return {
       chunks: list.length,
       assign(pass: LloydPass, out: Float64Array): void {
+        // Plain Lloyd keeps nothing from a pass whose sums nobody reads.
+        if (plain && !pass.accumulate) return;
         const view = configure(pass.centers, pass);
         const from = slotPtr / 8 + 1;
         for (let c = 0; c < list.length; c++) {
           const h = list[c];
+          if (plain) {
+            wasm.lloydAssignPlain(h.x, h.w, h.n, slotPtr);
+            out.set(view.subarray(from, from + slot - 1), c * slot + 1);
+            continue;
+          }
           wasm.lloydAssign(
             h.x,
             h.w,
@@ -103,17 +118,21 @@ export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[]
       distances(centers: Float64Array, out: Float64Array): void {
         const view = configure(centers, null);
         for (const h of list) {
-          wasm.lloydDistances(h.x, h.n, h.labels, rowsPtr);
+          wasm.lloydDistances(h.x, h.n, labelsOf(h), rowsPtr);
           out.set(view.subarray(rowsPtr / 8, rowsPtr / 8 + h.n), h.row);
         }
       },
       inertia(centers: Float64Array, out: Float64Array): void {
         configure(centers, null);
-        for (let c = 0; c < list.length; c++) out[c * slot] = wasm.lloydInertia(list[c].x, list[c].w, list[c].n, list[c].labels);
+        for (let c = 0; c < list.length; c++) out[c * slot] = wasm.lloydInertia(list[c].x, list[c].w, list[c].n, labelsOf(list[c]));
       },
       labels(out: Int32Array): void {
-        const view = new Int32Array(wasm.memory.buffer);
-        for (const h of list) out.set(view.subarray(h.labels / 4, h.labels / 4 + h.n), h.row);
+        for (const h of list) {
+          // Plain Lloyd: the nearest centres to the centres last written (the final ones: runLloyd takes the inertia first).
+          if (plain) wasm.lloydLabels(h.x, h.n, rowsPtr);
+          const at = plain ? rowsPtr : h.labels;
+          out.set(new Int32Array(wasm.memory.buffer, at, h.n), h.row);
+        }
       },
       scatter(centers: Float64Array, full: boolean, out: Float64Array): void {
         const size = scatterSlot(k, d, full);
@@ -121,7 +140,7 @@ export function wasmLloydChunks(wasm: LloydExports, parts: readonly ModuleRows[]
         configure(centers, null);
         for (let c = 0; c < list.length; c++) {
           const h = list[c];
-          wasm.lloydScatter(h.x, h.w, h.n, h.labels, full ? 1 : 0, at);
+          wasm.lloydScatter(h.x, h.w, h.n, labelsOf(h), full ? 1 : 0, at);
           out.set(new Float64Array(wasm.memory.buffer, at, size), c * size);
         }
       },

@@ -63,7 +63,7 @@ import type { ModuleRows } from './module-chunks.js';
 import { wasmSeedChunks, type SeedExports } from './seed-wasm.js';
 import { runSeeding, seedTrials, tsSeedChunks, type SeedChunks, type SeedChunksSource } from '../seeding.js';
 import type { Random } from '../random.js';
-import { runLloyd, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydOutputs, type LloydResult, type LloydRows } from '../lloyd.js';
+import { plainLloyd, runLloyd, tsLloydChunks, type LloydChunks, type LloydChunksSource, type LloydOutputs, type LloydResult, type LloydRows } from '../lloyd.js';
 
 /** Rows per chunk of `eStep` and `evaluate` (src/kernels/kernel.ts), exported here as before. */
 export { CHUNK_ROWS };
@@ -449,12 +449,14 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
   /**
    * Room for the rows (and their Lloyd state, which outweighs seeding's), per
    * chunk as the pool loads them; in a shared memory the rows are read in
-   * place, so only for the Lloyd state.
+   * place, so only for the Lloyd state. That state only when Lloyd keeps it
+   * for every k (k ≥ 2): plain Lloyd keeps none (src/lloyd.ts `plainLloyd`).
    */
   reserve(rows: number, cols: number, weighted: boolean): void {
     const chunks = Math.ceil(rows / CHUNK_ROWS);
     const rowBytes = this.#shared ? 0 : 8 * cols + (weighted ? 8 : 0);
-    this.#heap.prefault(rows * (rowBytes + LLOYD_ROW_BYTES) + chunks * 256);
+    const stateBytes = plainLloyd(2, cols) ? 0 : LLOYD_ROW_BYTES;
+    this.#heap.prefault(rows * (rowBytes + stateBytes) + chunks * 256);
   }
 
   load(matrix: Matrix, weights: Float64Array | null): LoadedData {
