@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { CHUNK_ROWS, fit, referenceKernel, type Kernel } from '../src/index.js';
-import { memoryMiB, readData, type BenchCovariance, type DataHeader, type RunMode, type RunRecord, type StartFile } from './common.js';
+import { collectGarbage, memoryMiB, readData, type BenchCovariance, type DataHeader, type RunMode, type RunRecord, type StartFile } from './common.js';
 
 interface ChosenKernel {
   kernel: Kernel;
@@ -129,6 +129,7 @@ async function main(argv: string[]): Promise<void> {
   const onIteration = () => {
     stamps.push(process.hrtime.bigint());
   };
+  collectGarbage();
   const t0 = process.hrtime.bigint();
   const model = fit(data, { ...options, onIteration });
   const t1 = process.hrtime.bigint();
