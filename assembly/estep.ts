@@ -378,30 +378,29 @@ const LG7: f64 = 1.479819860511658591e-1;
   return v128.bitselect(x, y, f64x2.ne(x, x));
 }
 
-/** Replaces `count` f64 values at `ptr` by their logarithms (for tests; normal x > 0 and NaN). */
-export function logInPlace(ptr: usize, count: i32): void {
+/** Replaces `count` f64 values at `ptr` by their logarithms (`log`; normal x > 0 and NaN) or exponentials (for tests). */
+function inPlace(ptr: usize, count: i32, log: bool): void {
   let i = 0;
   for (; i + 1 < count; i += 2) {
     const p = ptr + (<usize>i << 3);
-    v128.store(p, vlog(v128.load(p)));
+    const v = v128.load(p);
+    v128.store(p, log ? vlog(v) : vexp(v));
   }
   if (i < count) {
     const p = ptr + (<usize>i << 3);
-    store<f64>(p, f64x2.extract_lane(vlog(v128.splat<f64>(load<f64>(p))), 0));
+    const v = v128.load64_zero(p);
+    store<f64>(p, f64x2.extract_lane(log ? vlog(v) : vexp(v), 0));
   }
+}
+
+/** Replaces `count` f64 values at `ptr` by their logarithms (for tests; normal x > 0 and NaN). */
+export function logInPlace(ptr: usize, count: i32): void {
+  inPlace(ptr, count, true);
 }
 
 /** Replaces `count` f64 values at `ptr` by their exponentials (for tests). */
 export function expInPlace(ptr: usize, count: i32): void {
-  let i = 0;
-  for (; i + 1 < count; i += 2) {
-    const p = ptr + (<usize>i << 3);
-    v128.store(p, vexp(v128.load(p)));
-  }
-  if (i < count) {
-    const p = ptr + (<usize>i << 3);
-    store<f64>(p, f64x2.extract_lane(vexp(v128.load64_zero(p)), 0));
-  }
+  inPlace(ptr, count, false);
 }
 
 // ---------------------------------------------------------------- densities

@@ -251,12 +251,45 @@ export function lloydAssign(
   }
 }
 
+/** The squared distances of two rows (one per lane) to the centre at c: distance2's sum in each lane. */
+@inline function pairDistance(xi: usize, xj: usize, c: usize, d: i32): v128 {
+  let s = f64x2.splat(0);
+  for (let j = 0; j < d; j++) {
+    const o = <usize>j << 3;
+    const e = f64x2.sub(v128.load64_lane(xj + o, v128.load64_zero(xi + o), 1), v128.load64_splat(c + o));
+    s = f64x2.add(s, f64x2.mul(e, e));
+  }
+  return s;
+}
+
+/**
+ * The nearest centres of two rows, one per lane (as f64), with the decisions
+ * of `nearestTwo`: centre 0 first, then a centre replaces the best only when
+ * strictly closer, so ties go to the lowest index and NaN never wins.
+ */
+@inline function nearestPair(xi: usize, xj: usize): v128 {
+  const k = K;
+  const d = D;
+  const rowBytes = <usize>d << 3;
+  let c = paramsPtr;
+  let bestDistance = pairDistance(xi, xj, c, d);
+  let best = f64x2.splat(0);
+  for (let m = 1; m < k; m++) {
+    c += rowBytes;
+    const s = pairDistance(xi, xj, c, d);
+    const closer = f64x2.lt(s, bestDistance);
+    bestDistance = v128.bitselect(s, bestDistance, closer);
+    best = v128.bitselect(f64x2.splat(<f64>m), best, closer);
+  }
+  return best;
+}
+
 /**
  * Plain Lloyd's assignment pass (src/kernels/lloyd-wasm.ts uses it for small
- * k·d): no per-row state, every row against every centre, each joining its
- * nearest centre's counts and sums, from zero in row order, at out + 8. The
- * labels are those of the bounds' passes (which are exact), so the sums are
- * the same, bit for bit.
+ * k·d): no per-row state, every row against every centre (two rows at a
+ * time, one per lane), each joining its nearest centre's counts and sums,
+ * from zero in row order, at out + 8. The labels are those of the bounds'
+ * passes (which are exact), so the sums are the same, bit for bit.
  */
 export function lloydAssignPlain(x: usize, w: usize, n: i32, out: usize): void {
   X = x;
@@ -265,7 +298,14 @@ export function lloydAssignPlain(x: usize, w: usize, n: i32, out: usize): void {
   sumsPtr = at(countsPtr, K);
   memory.fill(countsPtr, 0, <usize>(K + K * D) << 3);
   const rowBytes = <usize>D << 3;
-  for (let i = 0; i < n; i++) addRowTo(i, nearestOf(x + <usize>i * rowBytes));
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const xi = x + <usize>i * rowBytes;
+    const best = nearestPair(xi, xi + rowBytes);
+    addRowTo(i, <i32>f64x2.extract_lane(best, 0));
+    addRowTo(i + 1, <i32>f64x2.extract_lane(best, 1));
+  }
+  if (i < n) addRowTo(i, nearestOf(x + <usize>i * rowBytes));
 }
 
 /** The nearest centre of each of the chunk's n rows (plain Lloyd's labels), into out[0..n) (i32). */

@@ -183,6 +183,20 @@ describe('Kernel.lloyd', () => {
     for (const maxIterations of [1, 300]) await expectKernelsSame(matrix, null, more, 7, maxIterations, 'diag');
   });
 
+  it('breaks ties between equal centres and overflowing distances as lloydTs does (plain and with bounds)', async () => {
+    const matrix = overlapping(2 * CHUNK_ROWS + 33, 2, 3, 10);
+    const seeds = kmeansPlusPlus(matrix, null, 3, new Random(10));
+    // Centre 2 repeats centre 0: every row nearer to them is a tie, which centre 0 wins.
+    const twins = Float64Array.from([...seeds, seeds[0], seeds[1]]);
+    await expectKernelsSame(matrix, null, twins, 4, 3, 'full'); // k·d = 8: plain
+    const wide = Float64Array.from([...twins, ...Array.from({ length: 10 }, (_, q) => seeds[q % 6] + 1e3 * (q + 1))]);
+    await expectKernelsSame(matrix, null, wide, 9, 3, 'full'); // k·d = 18: bounds
+    // Squared distances overflow to ∞ for every centre: centre 0 keeps every row.
+    const huge = overlapping(CHUNK_ROWS + 51, 2, 3, 11);
+    huge.data.forEach((v, i) => (huge.data[i] = v * 1e300));
+    await expectKernelsSame(huge, null, kmeansPlusPlusTs(huge, null, 3, new Random(11)), 3, 2, 'diag');
+  });
+
   it('runs plain Lloyd (no per-row state) exactly up to k·d = 16', () => {
     expect([plainLloyd(8, 2), plainLloyd(9, 2), plainLloyd(5, 3), plainLloyd(6, 3), plainLloyd(1, 16), plainLloyd(2, 9)]).toEqual([true, false, true, false, true, false]);
     expect(PLAIN_LLOYD_MAX_KD).toBe(16);
