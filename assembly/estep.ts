@@ -45,10 +45,12 @@
  * - Rows are summed in blocks of BLOCK_ROWS whose totals are added in block
  *   order, as in the reference; `estep` returns one range's statistics from
  *   zero, and the caller adds ranges (chunks) in order with `merge`.
- * - d = 1…4 with full covariances have unrolled paths; every other d takes
- *   the generic path, which tiles the triangular product by 4 rows of F × 2
- *   row pairs (eight independent sums in registers) and the second moments
- *   by 4 × 2 elements over all the block's row pairs.
+ * - d = 1…4 with full covariances have unrolled paths (src/kernels/wasm.ts
+ *   also sends diagonal covariances with d ≤ 4 there, as diagonal factors);
+ *   every other d takes the generic path, which tiles the triangular
+ *   product by 4 rows of F × 2 row pairs (eight independent sums in
+ *   registers) and the second moments by 4 × 2 elements over all the
+ *   block's row pairs.
  *
  * Memory: the JavaScript side allocates every buffer through `alloc`/`free`
  * (the TLSF allocator of AssemblyScript's minimal runtime; linear memory grows

@@ -481,7 +481,7 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
   eStep(data: LoadedData, p: PackedParameters, s: SufficientStatistics): number {
     return this.#withLoaded(data, (h) => {
       const { k, d } = p;
-      const full = p.shape === 'full';
+      const full = runsFull(p);
       const n = h.matrix.rows;
       this.#configure(p);
       const wasm = this.#wasm;
@@ -503,7 +503,10 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
         s.counts[m] = v[countsAt + m];
         for (let a = 0; a < d; a++) s.first[m * d + a] = v[firstAt + m * ld + a];
       }
-      if (full) {
+      if (full && p.shape === 'diag') {
+        // Small-d diagonal covariances ran the full path (see runsFull): the diagonals of its blocks.
+        for (let m = 0; m < k; m++) for (let a = 0; a < d; a++) s.second[m * d + a] = v[secondAt + m * d * ld + a * ld + a];
+      } else if (full) {
         // The module keeps lower triangles (rows of ld); mirror them, as the reference does.
         for (let m = 0; m < k; m++) {
           const so = m * d * d;
@@ -627,7 +630,7 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
   /** Copies the parameters into the module (padded layout) and sizes the work areas for them. */
   #configure(p: PackedParameters): void {
     const { k, d } = p;
-    const full = p.shape === 'full' ? 1 : 0;
+    const full = runsFull(p) ? 1 : 0;
     const wasm = this.#wasm;
     const paramsLength = reserveWorkAreas(this.#heap, wasm, [this.#params, this.#scratch, this.#totals, this.#partial], full, k, d);
 
@@ -639,7 +642,10 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
     const meansAt = at + ((k + 1) & ~1);
     for (let m = 0; m < k; m++) for (let j = 0; j < d; j++) v[meansAt + m * ld + j] = p.means[m * d + j];
     const factorsAt = meansAt + k * ld;
-    if (full) {
+    if (full && p.shape === 'diag') {
+      // F_m = diag(1/σ_m): its diagonal; the zeros elsewhere come from the fill above.
+      for (let m = 0; m < k; m++) for (let j = 0; j < d; j++) v[factorsAt + m * d * d + j * d + j] = p.factors[m * d + j];
+    } else if (full) {
       for (let m = 0; m < k; m++) {
         const src = m * d * d;
         const dst = factorsAt + m * d * d;
@@ -650,6 +656,21 @@ class WasmKernelImplementation implements WasmKernel, LloydChunksSource, SeedChu
     }
     wasm.configure(full, k, d, this.#params[0], this.#scratch[0]);
   }
+}
+
+/**
+ * Whether the float64 module runs the full-covariance path for `p`: for full
+ * covariances, and for diagonal ones with d ≤ 4, whose factors are then
+ * diagonal matrices. There the full path's unrolled code is as fast, and it
+ * is a fraction of the diagonal path's size, which tiles features for large
+ * d: the engine optimizes it in about 1 ms where the diagonal path took
+ * 14 ms of a core (--trace-wasm-compilation-times), which a 1000-row fit
+ * spends mostly waiting for. Its statistics are the same sums: a zero factor
+ * adds an exact zero to y, and the diagonal of the second moments is what
+ * the diagonal path adds.
+ */
+function runsFull(p: PackedParameters): boolean {
+  return p.shape === 'full' || p.d <= 4;
 }
 
 /** f64 values of a chunk's frame: d centres, d scales, the weights' scale, and one of padding. */
