@@ -150,8 +150,7 @@ export function lloydCentres(): void {
 
 /** Row i against every centre: its label and exact bounds (as assignNearest). */
 @inline function assignFully(i: i32): void {
-  distancesAll(at(X, i * D), transposedPtr, KP, D, distPtr);
-  seti(labelsPtr, i, nearestTwo(distPtr, K));
+  seti(labelsPtr, i, nearestOf(at(X, i * D)));
   set(upperPtr, i, sqrt<f64>(nearest));
   set(lowerPtr, i, sqrt<f64>(second));
 }
