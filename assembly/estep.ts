@@ -83,7 +83,6 @@ const BLOCK_ROWS: i32 = 256;
 const HEADER: i32 = 4;
 
 const ZERO: v128 = f64x2(0.0, 0.0);
-const HALF: v128 = f64x2(0.5, 0.5);
 const NEG_INF: v128 = f64x2(-Infinity, -Infinity);
 
 // ---------------------------------------------------------------- configuration
@@ -311,18 +310,43 @@ const EXP_TABLE: usize = memory.data<u64>([
   0x3ffea4afa2a490da, 0x3ffefa1bee615a27, 0x3fff50765b6e4540, 0x3fffa7c1819e90d8,
 ]);
 
+// The constants of exp and log lie in memory (each name is the address of its
+// 8 bytes) and each use loads them into both lanes with one instruction: V8 11
+// (Node 20) builds a constant vector from an immediate with three, at every
+// use inside the loops. The E-step at d = 2 runs 2–7% faster; the values and
+// so the results are the same, bit for bit.
+const EXP_MIN: usize = memory.data<f64>([-746.0]);
+const EXP_MAX: usize = memory.data<f64>([710.0]);
+const TO_N: usize = memory.data<f64>([N_OVER_LN2]);
+const SHIFT: usize = memory.data<f64>([SHIFTER]);
+const MINUS_LN2_64_HI: usize = memory.data<f64>([-LN2_64_HI]);
+const MINUS_LN2_64_LO: usize = memory.data<f64>([-LN2_64_LO]);
+const INV_120: usize = memory.data<f64>([1.0 / 120.0]);
+const INV_24: usize = memory.data<f64>([1.0 / 24.0]);
+const INV_6: usize = memory.data<f64>([1.0 / 6.0]);
+const ONE_HALF: usize = memory.data<f64>([0.5]);
+const INV_128: usize = memory.data<f64>([1.0 / 128.0]);
+const INV_64: usize = memory.data<f64>([1.0 / 64.0]);
+const EXPONENT_SHIFT: usize = memory.data<f64>([SHIFTER + 1023.0]);
+const LOW_SIX_BITS: usize = memory.data<u64>([63]);
+
+/** Both lanes set to the f64 (or its bits) at `at`. */
+@inline function splat(at: usize): v128 {
+  return v128.load64_splat(at);
+}
+
 /** e^x in both lanes. */
 @inline function vexp(xin: v128): v128 {
-  const x = f64x2.pmin(f64x2.pmax(xin, f64x2.splat(-746.0)), f64x2.splat(710.0));
-  const t = madd(x, f64x2.splat(N_OVER_LN2), f64x2.splat(SHIFTER));
-  const n = f64x2.sub(t, f64x2.splat(SHIFTER));
-  let r = madd(n, f64x2.splat(-LN2_64_HI), x);
-  r = madd(n, f64x2.splat(-LN2_64_LO), r);
-  let q = madd(f64x2.splat(1.0 / 120.0), r, f64x2.splat(1.0 / 24.0));
-  q = madd(q, r, f64x2.splat(1.0 / 6.0));
-  q = madd(q, r, f64x2.splat(0.5));
+  const x = f64x2.pmin(f64x2.pmax(xin, splat(EXP_MIN)), splat(EXP_MAX));
+  const t = madd(x, splat(TO_N), splat(SHIFT));
+  const n = f64x2.sub(t, splat(SHIFT));
+  let r = madd(n, splat(MINUS_LN2_64_HI), x);
+  r = madd(n, splat(MINUS_LN2_64_LO), r);
+  let q = madd(splat(INV_120), r, splat(INV_24));
+  q = madd(q, r, splat(INV_6));
+  q = madd(q, r, splat(ONE_HALF));
   const s = madd(f64x2.mul(r, r), q, r); // e^r − 1
-  const j = v128.and(t, i64x2.splat(63));
+  const j = v128.and(t, splat(LOW_SIX_BITS));
   const tj = v128.load64_lane(
     EXP_TABLE + (<usize>i32x4.extract_lane(j, 2) << 3),
     v128.load64_zero(EXP_TABLE + (<usize>i32x4.extract_lane(j, 0) << 3)),
@@ -330,10 +354,10 @@ const EXP_TABLE: usize = memory.data<u64>([
   );
   const e = madd(tj, s, tj); // 2^(j/64)·e^r
   // 2^k = 2^k1 · 2^k2 with k = floor(n/64), k1 = floor(n/128): both factors are normal.
-  const k1 = f64x2.floor(f64x2.mul(n, f64x2.splat(1.0 / 128.0)));
-  const k2 = f64x2.sub(f64x2.floor(f64x2.mul(n, f64x2.splat(1.0 / 64.0))), k1);
-  const s1 = i64x2.shl(f64x2.add(k1, f64x2.splat(SHIFTER + 1023.0)), 52);
-  const s2 = i64x2.shl(f64x2.add(k2, f64x2.splat(SHIFTER + 1023.0)), 52);
+  const k1 = f64x2.floor(f64x2.mul(n, splat(INV_128)));
+  const k2 = f64x2.sub(f64x2.floor(f64x2.mul(n, splat(INV_64))), k1);
+  const s1 = i64x2.shl(f64x2.add(k1, splat(EXPONENT_SHIFT)), 52);
+  const s2 = i64x2.shl(f64x2.add(k2, splat(EXPONENT_SHIFT)), 52);
   return f64x2.mul(f64x2.mul(e, s1), s2);
 }
 
@@ -355,28 +379,37 @@ const LG5: f64 = 1.818357216161805012e-1;
 const LG6: f64 = 1.531383769920937332e-1;
 const LG7: f64 = 1.479819860511658591e-1;
 
+const LOG_OFFSET: usize = memory.data<u64>([0x00095f6200000000]); // (0x3ff00000 − 0x3fe6a09e) << 32
+const MANTISSA: usize = memory.data<u64>([0x000fffffffffffff]);
+const SQRT_HALF_EXPONENT: usize = memory.data<u64>([0x3fe6a09e00000000]);
+const SHIFT_BITS: usize = memory.data<u64>([0x4338000000000000]); // the bits of 1.5·2^52
+const ONE: usize = memory.data<f64>([1.0]);
+const TWO: usize = memory.data<f64>([2.0]);
+const LG: usize = memory.data<f64>([LG1, LG2, LG3, LG4, LG5, LG6, LG7]);
+const LN2_PARTS: usize = memory.data<f64>([LN2_HI, LN2_LO]);
+
 /** log x in both lanes, for normal x > 0 and NaN. */
 @inline function vlog(x: v128): v128 {
   // Shift the bits so that the exponent field counts from √½: then k is that
   // field less the bias, and the mantissa bits with the exponent of √½ give m.
-  const u = i64x2.add(x, i64x2.splat(0x00095f6200000000)); // (0x3ff00000 − 0x3fe6a09e) << 32
-  const m = i64x2.add(v128.and(u, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3fe6a09e00000000));
+  const u = i64x2.add(x, splat(LOG_OFFSET));
+  const m = i64x2.add(v128.and(u, splat(MANTISSA)), splat(SQRT_HALF_EXPONENT));
   // k as a double: its bits added to those of 1.5·2^52 (exact for |k| < 2^51), less 1.5·2^52 and the bias.
-  const dk = f64x2.sub(i64x2.add(i64x2.shr_u(u, 52), i64x2.splat(0x4338000000000000)), f64x2.splat(SHIFTER + 1023.0));
-  const f = f64x2.sub(m, f64x2.splat(1.0));
-  const hfsq = f64x2.mul(f64x2.mul(HALF, f), f);
-  const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  const dk = f64x2.sub(i64x2.add(i64x2.shr_u(u, 52), splat(SHIFT_BITS)), splat(EXPONENT_SHIFT));
+  const f = f64x2.sub(m, splat(ONE));
+  const hfsq = f64x2.mul(f64x2.mul(splat(ONE_HALF), f), f);
+  const s = f64x2.div(f, f64x2.add(splat(TWO), f));
   const z = f64x2.mul(s, s);
   const w = f64x2.mul(z, z);
-  const t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6))))));
+  const t1 = f64x2.mul(w, f64x2.add(splat(LG + 8), f64x2.mul(w, f64x2.add(splat(LG + 24), f64x2.mul(w, splat(LG + 40))))));
   const t2 = f64x2.mul(
     z,
-    f64x2.add(f64x2.splat(LG1), f64x2.mul(w, f64x2.add(f64x2.splat(LG3), f64x2.mul(w, f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7))))))),
+    f64x2.add(splat(LG), f64x2.mul(w, f64x2.add(splat(LG + 16), f64x2.mul(w, f64x2.add(splat(LG + 32), f64x2.mul(w, splat(LG + 48))))))),
   );
   const R = f64x2.add(t2, t1);
   // s(hfsq + R) + k·ln2_lo − hfsq + f + k·ln2_hi, left to right.
-  let y = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.mul(dk, f64x2.splat(LN2_LO)));
-  y = f64x2.add(f64x2.add(f64x2.sub(y, hfsq), f), f64x2.mul(dk, f64x2.splat(LN2_HI)));
+  let y = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.mul(dk, splat(LN2_PARTS + 8)));
+  y = f64x2.add(f64x2.add(f64x2.sub(y, hfsq), f), f64x2.mul(dk, splat(LN2_PARTS)));
   return v128.bitselect(x, y, f64x2.ne(x, x));
 }
 
@@ -413,7 +446,7 @@ export function expInPlace(ptr: usize, count: i32): void {
 // engine reloads a global at each use.
 
 @inline function logp(cst: usize, sq: v128): v128 {
-  return f64x2.sub(sp(cst), f64x2.mul(HALF, sq));
+  return f64x2.sub(sp(cst), f64x2.mul(splat(ONE_HALF), sq));
 }
 
 function densityFull1(xi: usize, xj: usize, lv: usize): void {
